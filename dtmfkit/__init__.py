@@ -1,0 +1,75 @@
+"""dtmfkit: render, send and decode DTMF for the Catapult v1 ``dtmfOut`` grammar.
+
+Examples
+--------
+>>> import dtmfkit
+>>> dtmfkit.schedule("1WWW,59#").duration
+5.1
+>>> len(dtmfkit.render("1WWW,59#", rate=8000))
+40800
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from dtmfkit.errors import (
+    AudioFileError,
+    AuthenticationError,
+    CallNotFoundError,
+    CallStateError,
+    CatapultError,
+    ConflictError,
+    DtmfError,
+    DtmfSyntaxError,
+    ForbiddenError,
+    ParameterError,
+    RateLimitError,
+    SendFailedError,
+    ServerError,
+    TransportError,
+)
+from dtmfkit.grammar import MAX_LENGTH, PAUSE_SECONDS, Pause, Sequence, Tone, parse
+from dtmfkit.io import read, write
+from dtmfkit.keypad import FREQUENCIES, KEYS
+from dtmfkit.synth import Batch, render, render_many, samples_needed
+from dtmfkit.timing import Scheduled, Timeline, Timing, schedule
+
+try:
+    __version__ = version("dtmfkit")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+__all__ = [
+    "FREQUENCIES",
+    "KEYS",
+    "MAX_LENGTH",
+    "PAUSE_SECONDS",
+    "AudioFileError",
+    "AuthenticationError",
+    "Batch",
+    "CallNotFoundError",
+    "CallStateError",
+    "CatapultError",
+    "ConflictError",
+    "DtmfError",
+    "DtmfSyntaxError",
+    "ForbiddenError",
+    "ParameterError",
+    "Pause",
+    "RateLimitError",
+    "Scheduled",
+    "SendFailedError",
+    "Sequence",
+    "ServerError",
+    "Timeline",
+    "Timing",
+    "Tone",
+    "TransportError",
+    "__version__",
+    "parse",
+    "read",
+    "render",
+    "render_many",
+    "samples_needed",
+    "schedule",
+    "write",
+]

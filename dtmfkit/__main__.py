@@ -1,0 +1,7 @@
+"""``python -m dtmfkit``: the same as the ``dtmfkit`` command."""
+
+import sys
+
+from dtmfkit.cli import main
+
+sys.exit(main())

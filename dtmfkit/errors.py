@@ -1,0 +1,190 @@
+"""Exceptions raised by dtmfkit.
+
+Everything dtmfkit raises on purpose derives from :class:`DtmfError`. Errors about a
+wrong *value* also derive from :class:`ValueError`, so ``except ValueError`` keeps working;
+a wrong *type* raises the built-in :class:`TypeError`.
+
+::
+
+    DtmfError
+    ├── DtmfSyntaxError(ValueError)      text outside the dtmfOut grammar (.text, .position)
+    ├── ParameterError(ValueError)       a rate, duration, level or option out of range
+    ├── AudioFileError                   an audio file could not be read or written
+    └── CatapultError                    the Catapult API (or the emulator) refused a request
+        ├── AuthenticationError          401
+        ├── ForbiddenError               403
+        │   └── CallStateError           403 call-invalid-state: the call is not active
+        ├── CallNotFoundError            404
+        ├── ConflictError                409
+        ├── RateLimitError               429, with .reset_at
+        ├── ServerError                  5xx
+        │   └── SendFailedError          503 send-dtmf-failure: digits may have been played
+        └── TransportError               no usable HTTP answer (.may_have_played)
+
+Examples
+--------
+>>> import dtmfkit
+>>> try:
+...     dtmfkit.parse("12x4")
+... except ValueError as exc:
+...     print(exc.position, exc)
+3 invalid DTMF character 'x' at position 3 in '12x4'; valid are ...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AudioFileError",
+    "AuthenticationError",
+    "CallNotFoundError",
+    "CallStateError",
+    "CatapultError",
+    "ConflictError",
+    "DtmfError",
+    "DtmfSyntaxError",
+    "ForbiddenError",
+    "ParameterError",
+    "RateLimitError",
+    "SendFailedError",
+    "ServerError",
+    "TransportError",
+]
+
+_ECHO_LIMIT = 120
+
+
+def echo(text: str) -> str:
+    """Return ``repr(text)``, shortened in the middle when it is very long."""
+    if len(text) <= _ECHO_LIMIT:
+        return repr(text)
+    half = _ECHO_LIMIT // 2
+    return f"{text[:half]!r}…{text[-half:]!r} ({len(text)} characters)"
+
+
+class DtmfError(Exception):
+    """Root of every exception dtmfkit raises on purpose."""
+
+
+class DtmfSyntaxError(DtmfError, ValueError):
+    """A string is not a valid ``dtmfOut`` value.
+
+    Attributes
+    ----------
+    text : str
+        The rejected string.
+    position : int
+        1-based position of the offending character, as in the message. For an empty
+        string it is 0; for an over-long one, the first position past the limit.
+    index : int
+        The same place as a 0-based index into `text` (``position - 1``).
+    """
+
+    def __init__(self, message: str, *, text: str, position: int) -> None:
+        super().__init__(message)
+        self.text = text
+        self.position = position
+
+    @property
+    def index(self) -> int:
+        return self.position - 1
+
+
+class ParameterError(DtmfError, ValueError):
+    """A parameter (rate, duration, level, option) has a value outside its range."""
+
+
+class AudioFileError(DtmfError, OSError):
+    """An audio file could not be read or written."""
+
+
+class CatapultError(DtmfError):
+    """The Catapult API answered with an error.
+
+    Every field of Catapult's JSON error body may be missing; the body may be empty or HTML.
+
+    Attributes
+    ----------
+    status : int or None
+        HTTP status code (None when no HTTP answer was received).
+    category, code, message : str or None
+        Fields of Catapult's error body.
+    details : Any
+        The ``details`` field of the body, as sent.
+    may_have_played : bool
+        True when the request may have reached the call, so the digits may have been played.
+    """
+
+    may_have_played: bool = False
+
+    def __init__(
+        self,
+        summary: str,
+        *,
+        status: int | None = None,
+        category: str | None = None,
+        code: str | None = None,
+        message: str | None = None,
+        details: Any = None,
+        may_have_played: bool | None = None,
+    ) -> None:
+        super().__init__(summary)
+        self.status = status
+        self.category = category
+        self.code = code
+        self.message = message
+        self.details = details
+        if may_have_played is not None:
+            self.may_have_played = may_have_played
+
+
+class AuthenticationError(CatapultError):
+    """401: the token or secret was refused."""
+
+
+class ForbiddenError(CatapultError):
+    """403: the user may not act on this call."""
+
+
+class CallStateError(ForbiddenError):
+    """403 ``call-invalid-state``: the call is not active, so nothing was played."""
+
+
+class CallNotFoundError(CatapultError):
+    """404: no such call."""
+
+
+class ConflictError(CatapultError):
+    """409: the request conflicts with the call's current state."""
+
+
+class RateLimitError(CatapultError):
+    """429: too many requests; Catapult did not execute this one.
+
+    Attributes
+    ----------
+    reset_at : float or None
+        Unix time (seconds) at which the rate limit resets, when the server said.
+    """
+
+    def __init__(self, summary: str, *, reset_at: float | None = None, **fields: Any) -> None:
+        super().__init__(summary, **fields)
+        self.reset_at = reset_at
+
+
+class ServerError(CatapultError):
+    """5xx: the server failed. Unless stated otherwise the digits may have been played."""
+
+    may_have_played = True
+
+
+class SendFailedError(ServerError):
+    """503 ``send-dtmf-failure``: sending failed part-way; some digits may have been played."""
+
+
+class TransportError(CatapultError):
+    """No usable HTTP answer: connection refused, timed out, or dropped.
+
+    ``may_have_played`` tells whether the request may have reached the server.
+    """
