@@ -1,0 +1,38 @@
+"""Named hypothesis strategies shared by the tests."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hypothesis import strategies as st
+
+from dtmfkit import KEYS, MAX_LENGTH
+
+VALID_CHARS = KEYS + ",wW"
+#: Characters that look valid to a careless check: lower-case keys, Unicode digits that
+#: ``str.isdigit`` or ``\\d`` accept, whitespace, a trailing newline, other letters.
+LOOKALIKES = "abcdpPxW\u0661\uff11\u00b2\u0660 \n\t-+ #*"
+
+valid_text = st.text(alphabet=VALID_CHARS, min_size=1, max_size=MAX_LENGTH)
+#: Valid strings that hold at least one key.
+keyed_text = st.builds(
+    lambda head, key, tail: head + key + tail,
+    st.text(alphabet=VALID_CHARS, max_size=40),
+    st.sampled_from(KEYS),
+    st.text(alphabet=VALID_CHARS, max_size=40),
+)
+#: Valid characters mixed with look-alikes and long runs, valid or not.
+mixed_text = st.one_of(
+    st.text(alphabet=VALID_CHARS + LOOKALIKES, max_size=100),
+    st.text(alphabet=VALID_CHARS, min_size=85, max_size=100),
+    st.text(max_size=30),
+)
+rates = st.sampled_from([8000, 11025, 16000, 22050, 44100, 48000])
+tone_ms = st.one_of(
+    st.integers(min_value=20, max_value=300),
+    st.decimals(min_value=20, max_value=300, places=1).map(Fraction),
+)
+gap_ms = st.one_of(
+    st.integers(min_value=0, max_value=600),
+    st.decimals(min_value=0, max_value=600, places=1).map(Fraction),
+)
