@@ -11,6 +11,8 @@ Examples
 
 from importlib.metadata import PackageNotFoundError, version
 
+from dtmfkit.catapult import Call, CatapultClient, SendResult
+from dtmfkit.emulator import Emulator
 from dtmfkit.errors import (
     AudioFileError,
     AuthenticationError,
@@ -46,17 +48,21 @@ __all__ = [
     "AudioFileError",
     "AuthenticationError",
     "Batch",
+    "Call",
     "CallNotFoundError",
     "CallStateError",
+    "CatapultClient",
     "CatapultError",
     "ConflictError",
     "DtmfError",
     "DtmfSyntaxError",
+    "Emulator",
     "ForbiddenError",
     "ParameterError",
     "Pause",
     "RateLimitError",
     "Scheduled",
+    "SendResult",
     "SendFailedError",
     "Sequence",
     "ServerError",

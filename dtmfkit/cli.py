@@ -7,15 +7,28 @@ Every error is one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from types import FrameType
 from typing import NoReturn
 
 from dtmfkit import __version__
-from dtmfkit.errors import AudioFileError, DtmfError
-from dtmfkit.io import SUBTYPES, write
+from dtmfkit.catapult import (
+    DEFAULT_BASE_URL,
+    ENVIRONMENT,
+    CatapultClient,
+    check_base_url,
+    segment,
+)
+from dtmfkit.emulator import DEFAULT_CREDENTIALS, Emulator
+from dtmfkit.errors import AudioFileError, CatapultError, DtmfError, ParameterError
+from dtmfkit.grammar import parse
+from dtmfkit.io import SUBTYPES, write, write_audio
 from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS
 from dtmfkit.timing import DEFAULT_GAP_MS, DEFAULT_TONE_MS, schedule
 
@@ -107,6 +120,50 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _send(args: argparse.Namespace) -> int:
+    sequence = parse(args.text)
+    base_url = args.base_url or os.environ.get(ENVIRONMENT["base_url"]) or DEFAULT_BASE_URL
+    check_base_url(base_url)
+    if args.timeout is not None and not 0 < args.timeout < float("inf"):
+        raise ParameterError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    if args.dry_run:
+        user = os.environ.get(ENVIRONMENT["user_id"])
+        user_part = segment(user, "user_id") if user else "{userId}"
+        call_part = segment(args.call_id, "call_id")
+        print(f"POST {base_url.rstrip('/')}/v1/users/{user_part}/calls/{call_part}/dtmf")
+        print("Content-Type: application/json")
+        print(json.dumps({"dtmfOut": sequence.text}))
+        return 0
+    timeout = (5.0, float(args.timeout or 30.0))
+    with CatapultClient.from_env(base_url=base_url, timeout=timeout) as client:
+        result = client.send_dtmf(args.call_id, sequence)
+    print(f"sent {sequence.text!r} to call {args.call_id}: HTTP {result.status}")
+    return 0
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    emulator = Emulator(
+        host=args.host,
+        port=args.port,
+        user_id=args.user_id,
+        api_token=args.token,
+        api_secret=args.secret,
+    )
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"listening on {emulator.base_url}", flush=True)
+    try:
+        emulator.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     out_dir = Path(args.out_dir)
     try:
@@ -118,6 +175,24 @@ def _demo(args: argparse.Namespace) -> int:
         timeline = write(path, text)
         print(f"{text!r} -> {path} ({timeline.duration:.3f} s)")
         print(timeline.format(), end="\n\n")
+    with Emulator() as emulator:
+        print(f"emulator listening on {emulator.base_url}")
+        with CatapultClient(*emulator.credentials, base_url=emulator.base_url) as client:
+            call = client.create_call("+15550001111", "+15550002222")
+            print(f"created call {call.call_id}")
+            for text in DEMO_TEXTS:
+                result = call.send_dtmf(text)
+                body = json.dumps({"dtmfOut": text})
+                print(f"POST {client.dtmf_url(call.call_id)} {body} -> {result.status}")
+            call.hang_up()
+            print(f"call state: {call.info()['state']}")
+        heard = emulator.audio(call.call_id)
+        path = out_dir / "call.wav"
+        write_audio(path, heard, emulator.rate, "PCM_16")
+        print(
+            f"the call heard {emulator.heard(call.call_id)}: {heard.size} samples, "
+            f"{heard.size / emulator.rate:.3f} s -> {path}"
+        )
     return 0
 
 
@@ -145,7 +220,32 @@ def build_parser() -> Parser:
     preview.add_argument("--json", action="store_true", help="print the timeline as JSON")
     preview.set_defaults(run=_preview)
 
-    demo = commands.add_parser("demo", help="render the Catapult documentation's examples")
+    send = commands.add_parser(
+        "send",
+        help="send a dtmfOut string into a call (credentials from CATAPULT_* variables)",
+        description="Credentials come from CATAPULT_USER_ID, CATAPULT_API_TOKEN and "
+        "CATAPULT_API_SECRET; CATAPULT_BASE_URL optionally points elsewhere.",
+    )
+    send.add_argument("call_id", metavar="CALL_ID")
+    send.add_argument("text", metavar="TEXT")
+    send.add_argument("--base-url", help=f"API base URL ({DEFAULT_BASE_URL})")
+    send.add_argument("--timeout", type=_number, help="read timeout in seconds (30)")
+    send.add_argument(
+        "--dry-run", action="store_true", help="print the request (no credentials), send nothing"
+    )
+    send.set_defaults(run=_send)
+
+    emulator = commands.add_parser("emulator", help="serve the local Catapult emulator")
+    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    emulator.add_argument("--port", type=_integer, default=0, help="port (0: any free port)")
+    emulator.add_argument("--user-id", default=DEFAULT_CREDENTIALS[0])
+    emulator.add_argument("--token", default=DEFAULT_CREDENTIALS[1])
+    emulator.add_argument("--secret", default=DEFAULT_CREDENTIALS[2])
+    emulator.set_defaults(run=_emulator)
+
+    demo = commands.add_parser(
+        "demo", help="render the documentation's examples and send them to the emulator"
+    )
     demo.add_argument("--out-dir", default="demo-output", help="where to write (demo-output)")
     demo.set_defaults(run=_demo)
     return parser
@@ -173,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), 2)
     except (AudioFileError, OSError) as exc:
         return _fail(f"dtmfkit: error: {exc}", 1)
+    except CatapultError as exc:
+        return _fail(f"dtmfkit: send failed: {exc}", 1)
     except (DtmfError, ValueError, TypeError) as exc:
         return _fail(f"dtmfkit: error: {exc}", 2)
     except KeyboardInterrupt:

@@ -1,0 +1,590 @@
+"""A local emulator of the Catapult v1 call and DTMF endpoints, over real HTTP.
+
+It speaks what dtmfkit's client speaks — Basic auth, Catapult-style JSON errors, call states —
+and records what each call heard: every ``dtmfOut`` received, and the audio rendered from it
+by dtmfkit's own core, laid end to end. Demos and tests use it instead of an account; tests talk
+HTTP to it rather than patching ``requests``.
+
+Endpoints (``/_emulator/`` marks what is not Catapult):
+
+=======================================================  ==========================================
+``POST /v1/users/{u}/calls``                             create an active call: 201 + ``Location``
+``GET  /v1/users/{u}/calls/{c}``                         the call, with its ``state``
+``POST /v1/users/{u}/calls/{c}``                         ``{"state": "completed"}`` hangs up
+``POST /v1/users/{u}/calls/{c}/dtmf``                    ``{"dtmfOut": "..."}``: 200, or an error
+``GET  /_emulator/calls/{c}/dtmf``                       what the call received, with times
+``GET  /_emulator/calls/{c}/audio.wav``                  what the call heard (16-bit WAV)
+``GET  /_emulator/requests``                             every request seen, with its outcome
+``POST /_emulator/faults``, ``DELETE /_emulator/faults``  queue or clear injected faults
+=======================================================  ==========================================
+
+Examples
+--------
+>>> import requests
+>>> with Emulator() as emulator:
+...     call_id = emulator.create_call()
+...     url = f"{emulator.base_url}/v1/users/{emulator.user_id}/calls/{call_id}/dtmf"
+...     ok = requests.post(url, json={"dtmfOut": "12#"}, auth=emulator.credentials[1:], timeout=5)
+...     bad = requests.post(url, json={"dtmfOut": "12a"}, auth=emulator.credentials[1:], timeout=5)
+...     (ok.status_code, bad.status_code, emulator.heard(call_id), len(emulator.audio(call_id)))
+(200, 400, ['12#'], 11200)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hmac
+import io
+import json
+import logging
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Final, Self
+from urllib.parse import unquote
+
+import numpy as np
+import numpy.typing as npt
+import soundfile as sf
+
+from dtmfkit.errors import DtmfError, ParameterError
+from dtmfkit.synth import render
+
+__all__ = ["DEFAULT_CREDENTIALS", "Emulator", "Fault", "RequestRecord"]
+
+log = logging.getLogger(__name__)
+
+#: (user id, token, secret) the emulator accepts unless told otherwise.
+DEFAULT_CREDENTIALS: Final = ("u-emulator", "t-emulator-token", "s-emulator-secret")
+MAX_BODY: Final = 64 * 1024
+_CALLS: Final = re.compile(r"/v1/users/([^/]+)/calls")
+_CALL: Final = re.compile(r"/v1/users/([^/]+)/calls/([^/]+)")
+_DTMF: Final = re.compile(r"/v1/users/([^/]+)/calls/([^/]+)/dtmf")
+_HEARD: Final = re.compile(r"/_emulator/calls/([^/]+)/(dtmf|audio\.wav)")
+_SAFE_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """What the emulator does instead of (or besides) answering normally.
+
+    Attributes
+    ----------
+    status : int or None
+        Answer with this status, `headers` and `body` instead of the real answer.
+    headers : dict
+    body : str, dict or None
+        A dict is sent as JSON; a str as is (``text/html`` if it starts with ``<``).
+    delay : float
+        Seconds to wait before answering.
+    drop : bool
+        Close the connection without any answer.
+    execute : bool
+        Carry out the request (record the DTMF) before the fault answer or the drop.
+    """
+
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | dict[str, Any] | None = None
+    delay: float = 0.0
+    drop: bool = False
+    execute: bool = False
+
+    @classmethod
+    def from_json(cls, data: Any) -> tuple[Fault, int]:
+        """A fault and its repeat count from the JSON of ``POST /_emulator/faults``."""
+        if not isinstance(data, dict):
+            raise ParameterError("a fault must be a JSON object")
+        known = {"status", "headers", "body", "delay", "drop", "execute", "count"}
+        if unknown := set(data) - known:
+            raise ParameterError(f"unknown fault fields: {sorted(unknown)}")
+        count = data.get("count", 1)
+        status = data.get("status")
+        delay = data.get("delay", 0.0)
+        headers = data.get("headers", {})
+        if not isinstance(count, int) or not 1 <= count <= 10_000:
+            raise ParameterError("count must be an integer from 1 to 10000")
+        if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
+            raise ParameterError("status must be an HTTP status code")
+        if not isinstance(delay, int | float) or not 0 <= delay <= 60:
+            raise ParameterError("delay must be 0 to 60 seconds")
+        if not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+        ):
+            raise ParameterError("headers must map strings to strings")
+        body = data.get("body")
+        fault = cls(status, headers, body, float(delay), bool(data.get("drop")))
+        return (
+            Fault(
+                fault.status,
+                fault.headers,
+                fault.body,
+                fault.delay,
+                fault.drop,
+                bool(data.get("execute", False)),
+            ),
+            count,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One request the emulator saw: method, path, and the status answered (None if dropped)."""
+
+    method: str
+    path: str
+    status: int | None
+    time: float
+
+
+@dataclass
+class _Call:
+    call_id: str
+    user_id: str
+    from_number: str
+    to_number: str
+    state: str = "active"
+    start_time: float = field(default_factory=time.time)
+    end_time: float | None = None
+    received: list[tuple[float, str]] = field(default_factory=list)
+    audio: list[npt.NDArray[np.int16]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.call_id,
+            "direction": "out",
+            "from": self.from_number,
+            "to": self.to_number,
+            "state": self.state,
+            "startTime": _iso(self.start_time),
+        }
+        if self.end_time is not None:
+            data["endTime"] = _iso(self.end_time)
+        return data
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+class _Refusal(Exception):  # noqa: N818 - a control-flow signal carrying an answer
+    """Raised inside a handler to answer with a Catapult-style error."""
+
+    def __init__(
+        self, status: int, category: str, code: str, message: str, *, close: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.status, self.category, self.code, self.message = status, category, code, message
+        self.close = close
+
+
+class Emulator:
+    """A Catapult v1 emulator serving HTTP on a loopback port, in a background thread.
+
+    Parameters
+    ----------
+    host : str, default "127.0.0.1"
+    port : int, default 0
+        0 picks a free port; :attr:`base_url` tells which.
+    user_id, api_token, api_secret : str
+        The one account it accepts (defaults: :data:`DEFAULT_CREDENTIALS`).
+    rate : int, default 8000
+        Sample rate of the recorded audio (rendered with dtmfkit's defaults).
+
+    Examples
+    --------
+    >>> with Emulator() as emulator:
+    ...     emulator.base_url.startswith("http://127.0.0.1:")
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        user_id: str = DEFAULT_CREDENTIALS[0],
+        api_token: str = DEFAULT_CREDENTIALS[1],
+        api_secret: str = DEFAULT_CREDENTIALS[2],
+        rate: int = 8000,
+    ) -> None:
+        self.user_id = user_id
+        self._auth = f"{api_token}:{api_secret}".encode()
+        self._token, self._secret = api_token, api_secret
+        self.rate = rate
+        self._lock = threading.Lock()
+        self._calls: dict[str, _Call] = {}
+        self._faults: list[list[Any]] = []
+        self._log: list[RequestRecord] = []
+        self._thread: threading.Thread | None = None
+        self._server = _Server((host, port), _Handler)
+        self._server.emulator = self
+
+    def __repr__(self) -> str:
+        return f"Emulator(base_url={self.base_url!r}, user_id={self.user_id!r})"
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` of the running server."""
+        host, port = self._server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
+        return f"http://{host}:{port}"
+
+    @property
+    def credentials(self) -> tuple[str, str, str]:
+        """(user id, token, secret), ready for :class:`~dtmfkit.CatapultClient`."""
+        return self.user_id, self._token, self._secret
+
+    def start(self) -> Self:
+        """Serve in a background thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until :meth:`stop` or KeyboardInterrupt."""
+        self._server.serve_forever(poll_interval=0.1)
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- state, for tests and demos ---------------------------------------------------------
+
+    def create_call(
+        self,
+        from_number: str = "+15550000001",
+        to_number: str = "+15550000002",
+        *,
+        user_id: str | None = None,
+    ) -> str:
+        """Create an active call directly (no HTTP) and return its id."""
+        call = _Call(f"c-{secrets.token_hex(8)}", user_id or self.user_id, from_number, to_number)
+        with self._lock:
+            self._calls[call.call_id] = call
+        return call.call_id
+
+    def hang_up(self, call_id: str) -> None:
+        """Complete a call directly (no HTTP)."""
+        with self._lock:
+            call = self._calls[call_id]
+            call.state, call.end_time = "completed", time.time()
+
+    def heard(self, call_id: str) -> list[str]:
+        """The ``dtmfOut`` strings a call received, in order."""
+        with self._lock:
+            return [text for _, text in self._calls[call_id].received]
+
+    def audio(self, call_id: str) -> npt.NDArray[np.int16]:
+        """What a call heard: the rendering of every string received, end to end (int16)."""
+        with self._lock:
+            chunks = list(self._calls[call_id].audio)
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request seen so far, in order of completion."""
+        with self._lock:
+            return list(self._log)
+
+    def count(self, suffix: str = "/dtmf", method: str = "POST") -> int:
+        """How many requests with this method and path suffix arrived."""
+        return sum(r.method == method and r.path.endswith(suffix) for r in self.requests)
+
+    def inject(self, fault: Fault | None = None, *, count: int = 1, **fields: Any) -> None:
+        """Queue a fault for the next `count` Catapult requests (``/v1/...``).
+
+        Examples
+        --------
+        >>> with Emulator() as emulator:
+        ...     emulator.inject(status=503, body={"code": "call-unavailable"}, count=2)
+        """
+        fault = fault if fault is not None else Fault(**fields)
+        with self._lock:
+            self._faults.append([fault, count])
+
+    def clear_faults(self) -> None:
+        """Forget every queued fault."""
+        with self._lock:
+            self._faults.clear()
+
+    def _next_fault(self) -> Fault | None:
+        with self._lock:
+            if not self._faults:
+                return None
+            entry = self._faults[0]
+            entry[1] -= 1
+            if entry[1] <= 0:
+                self._faults.pop(0)
+            fault: Fault = entry[0]
+            return fault
+
+    def _record(self, method: str, path: str, status: int | None) -> None:
+        with self._lock:
+            self._log.append(RequestRecord(method, path, status, time.time()))
+
+    def _authorized(self, header: str | None) -> bool:
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            given = base64.b64decode(header[6:].strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        return hmac.compare_digest(given, self._auth)
+
+    def _owned_call(self, user: str, call_id: str) -> _Call:
+        if user != self.user_id:
+            raise _Refusal(403, "forbidden", "user-mismatch", "You may only act as your own user")
+        with self._lock:
+            call = self._calls.get(call_id)
+        if call is None:
+            raise _Refusal(404, "not-found", "call-not-found", f"The call {call_id} was not found")
+        if call.user_id != user:
+            raise _Refusal(403, "forbidden", "call-forbidden", "The call belongs to another user")
+        return call
+
+    def _send_dtmf(self, call: _Call, body: Any) -> None:
+        if not isinstance(body, dict) or "dtmfOut" not in body:
+            raise _Refusal(400, "bad-request", "missing-parameter", "dtmfOut is required")
+        text = body["dtmfOut"]
+        if not isinstance(text, str):
+            raise _Refusal(400, "bad-request", "invalid-parameter", "dtmfOut must be a string")
+        try:
+            audio = render(text, rate=self.rate, dtype="int16")
+        except DtmfError as exc:
+            raise _Refusal(400, "bad-request", "invalid-dtmf-out", str(exc)) from None
+        with self._lock:
+            if call.state != "active":
+                raise _Refusal(
+                    403, "forbidden", "call-invalid-state", f"The call is {call.state}, not active"
+                )
+            call.received.append((time.time(), text))
+            call.audio.append(audio)  # type: ignore[arg-type]
+
+    def _wav(self, call_id: str) -> bytes:
+        buffer = io.BytesIO()
+        sf.write(buffer, self.audio(call_id), self.rate, subtype="PCM_16", format="WAV")
+        return buffer.getvalue()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    emulator: Emulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("connection from %s failed", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    server_version = "dtmfkit-emulator"
+    # A client that sends its body slowly loses its connection, not a server thread forever.
+    timeout = 10
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def _dispatch(self, method: str) -> None:
+        emulator = self.server.emulator
+        path = self.path.split("?", 1)[0]
+        status: int | None
+        try:
+            body = self._body()
+            if path.startswith("/_emulator/"):
+                status = self._control(method, path, body)
+            else:
+                status = self._catapult(method, path, body)
+        except _Refusal as answer:
+            status = answer.status
+            if answer.close:
+                self.close_connection = True
+            self._json(
+                answer.status,
+                {
+                    "category": answer.category,
+                    "code": answer.code,
+                    "message": answer.message,
+                    "details": [],
+                },
+            )
+        emulator._record(method, path, status)
+
+    def _body(self) -> Any:
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            return None
+        if not length_header.isdigit():
+            raise _Refusal(400, "bad-request", "invalid-length", "Bad Content-Length", close=True)
+        length = int(length_header)
+        if length > MAX_BODY:
+            # Answer without reading the body, and close: the unread body cannot be skipped.
+            raise _Refusal(
+                413,
+                "bad-request",
+                "body-too-large",
+                f"Bodies are limited to {MAX_BODY} bytes",
+                close=True,
+            )
+        raw = self.rfile.read(length)
+        if not raw:
+            return None
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return _NOT_JSON
+
+    def _catapult(self, method: str, path: str, body: Any) -> int | None:
+        emulator = self.server.emulator
+        fault = emulator._next_fault()
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and (fault.status is not None or fault.drop):
+            if fault.execute:
+                with contextlib.suppress(_Refusal):
+                    self._route(method, path, body, answer=False)
+            if fault.drop:
+                self.close_connection = True
+                return None
+            assert fault.status is not None
+            self._raw(fault.status, fault.body, fault.headers)
+            return fault.status
+        return self._route(method, path, body, answer=True)
+
+    def _route(self, method: str, path: str, body: Any, *, answer: bool) -> int:
+        emulator = self.server.emulator
+        if not emulator._authorized(self.headers.get("Authorization")):
+            raise _Refusal(401, "authentication", "unauthorized", "Invalid credentials")
+        if body is _NOT_JSON:
+            raise _Refusal(400, "bad-request", "invalid-json", "The body is not valid JSON")
+        if match := _DTMF.fullmatch(path):
+            if method != "POST":
+                raise _Refusal(405, "bad-request", "method-not-allowed", f"{method} not allowed")
+            call = emulator._owned_call(unquote(match[1]), unquote(match[2]))
+            emulator._send_dtmf(call, body)
+            return self._json(200, None) if answer else 200
+        if match := _CALL.fullmatch(path):
+            call = emulator._owned_call(unquote(match[1]), unquote(match[2]))
+            if method == "GET":
+                return self._json(200, call.to_json()) if answer else 200
+            if method == "POST":
+                if not isinstance(body, dict) or body.get("state") != "completed":
+                    raise _Refusal(
+                        400, "bad-request", "invalid-parameter", 'Only {"state": "completed"}'
+                    )
+                emulator.hang_up(call.call_id)
+                return self._json(200, None) if answer else 200
+        if (match := _CALLS.fullmatch(path)) and method == "POST":
+            user = unquote(match[1])
+            if user != emulator.user_id:
+                raise _Refusal(403, "forbidden", "user-mismatch", "You may only act as yourself")
+            fields = body if isinstance(body, dict) else {}
+            call_id = emulator.create_call(
+                str(fields.get("from", "+15550000001")), str(fields.get("to", "+15550000002"))
+            )
+            location = f"{emulator.base_url}/v1/users/{user}/calls/{call_id}"
+            return self._json(201, None, {"Location": location}) if answer else 201
+        raise _Refusal(404, "not-found", "not-found", "No such resource")
+
+    def _control(self, method: str, path: str, body: Any) -> int:
+        emulator = self.server.emulator
+        if path == "/_emulator/faults" and method == "POST":
+            try:
+                fault, count = Fault.from_json(body)
+            except ParameterError as exc:
+                raise _Refusal(400, "bad-request", "invalid-fault", str(exc)) from None
+            emulator.inject(fault, count=count)
+            return self._json(201, None)
+        if path == "/_emulator/faults" and method == "DELETE":
+            emulator.clear_faults()
+            return self._json(200, None)
+        if path == "/_emulator/requests" and method == "GET":
+            records = [
+                {"method": r.method, "path": r.path, "status": r.status, "time": r.time}
+                for r in emulator.requests
+            ]
+            return self._json(200, records)
+        if (match := _HEARD.fullmatch(path)) and method == "GET":
+            call_id = unquote(match[1])
+            with emulator._lock:
+                call = emulator._calls.get(call_id)
+            if call is None or not _SAFE_ID.fullmatch(call_id):
+                raise _Refusal(404, "not-found", "call-not-found", "No such call")
+            if match[2] == "audio.wav":
+                return self._raw(200, emulator._wav(call_id), {"Content-Type": "audio/wav"})
+            with emulator._lock:
+                received = [{"dtmfOut": text, "time": t} for t, text in call.received]
+                samples = sum(len(chunk) for chunk in call.audio)
+            return self._json(
+                200,
+                {
+                    "callId": call_id,
+                    "rate": emulator.rate,
+                    "samples": samples,
+                    "received": received,
+                },
+            )
+        raise _Refusal(404, "not-found", "not-found", "No such resource")
+
+    def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> int:
+        return self._raw(status, body, headers or {})
+
+    def _raw(self, status: int, body: Any, headers: dict[str, str]) -> int:
+        if body is None:
+            payload, content_type = b"", None
+        elif isinstance(body, bytes):
+            payload, content_type = body, "application/octet-stream"
+        elif isinstance(body, str):
+            payload = body.encode()
+            content_type = "text/html" if body.lstrip().startswith("<") else "text/plain"
+        else:
+            payload, content_type = json.dumps(body).encode(), "application/json"
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = ""
+        self.send_response(status, reason)
+        if content_type and not any(k.lower() == "content-type" for k in headers):
+            self.send_header("Content-Type", content_type)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
+        return status
+
+
+_NOT_JSON: Final = object()
