@@ -135,12 +135,13 @@ class Fault:
 
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
-    """One request the emulator saw: method, path, and the status answered (None if dropped)."""
+    """One request the emulator saw: method, path, status answered (None if dropped), when."""
 
     method: str
     path: str
     status: int | None
     time: float
+    user_agent: str = ""
 
 
 @dataclass
@@ -338,9 +339,9 @@ class Emulator:
             fault: Fault = entry[0]
             return fault
 
-    def _record(self, method: str, path: str, status: int | None) -> None:
+    def _record(self, method: str, path: str, status: int | None, user_agent: str) -> None:
         with self._lock:
-            self._log.append(RequestRecord(method, path, status, time.time()))
+            self._log.append(RequestRecord(method, path, status, time.time(), user_agent))
 
     def _authorized(self, header: str | None) -> bool:
         if not header or not header.startswith("Basic "):
@@ -394,6 +395,13 @@ class _Server(ThreadingHTTPServer):
         log.debug("connection from %s failed", client_address, exc_info=True)
 
 
+_Reply = tuple[int, Any, dict[str, str]]
+
+
+def _ok(status: int = 200, body: Any = None, headers: dict[str, str] | None = None) -> _Reply:
+    return status, body, headers or {}
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
@@ -417,29 +425,30 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch("PUT")
 
     def _dispatch(self, method: str) -> None:
-        emulator = self.server.emulator
         path = self.path.split("?", 1)[0]
-        status: int | None
+        reply: _Reply | None
         try:
             body = self._body()
             if path.startswith("/_emulator/"):
-                status = self._control(method, path, body)
+                reply = self._control(method, path, body)
             else:
-                status = self._catapult(method, path, body)
-        except _Refusal as answer:
-            status = answer.status
-            if answer.close:
-                self.close_connection = True
-            self._json(
-                answer.status,
-                {
-                    "category": answer.category,
-                    "code": answer.code,
-                    "message": answer.message,
-                    "details": [],
-                },
-            )
-        emulator._record(method, path, status)
+                reply = self._catapult(method, path, body)
+        except _Refusal as refusal:
+            self.close_connection = self.close_connection or refusal.close
+            error = {
+                "category": refusal.category,
+                "code": refusal.code,
+                "message": refusal.message,
+                "details": [],
+            }
+            reply = _ok(refusal.status, error)
+        # Record before answering, so a client that has its answer always finds the record.
+        user_agent = self.headers.get("User-Agent", "")
+        self.server.emulator._record(method, path, reply and reply[0], user_agent)
+        if reply is None:
+            self.close_connection = True
+        else:
+            self._send(*reply)
 
     def _body(self) -> Any:
         length_header = self.headers.get("Content-Length")
@@ -450,13 +459,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(length_header)
         if length > MAX_BODY:
             # Answer without reading the body, and close: the unread body cannot be skipped.
-            raise _Refusal(
-                413,
-                "bad-request",
-                "body-too-large",
-                f"Bodies are limited to {MAX_BODY} bytes",
-                close=True,
-            )
+            message = f"Bodies are limited to {MAX_BODY} bytes"
+            raise _Refusal(413, "bad-request", "body-too-large", message, close=True)
         raw = self.rfile.read(length)
         if not raw:
             return None
@@ -465,24 +469,23 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, UnicodeDecodeError):
             return _NOT_JSON
 
-    def _catapult(self, method: str, path: str, body: Any) -> int | None:
-        emulator = self.server.emulator
-        fault = emulator._next_fault()
-        if fault is not None and fault.delay:
+    def _catapult(self, method: str, path: str, body: Any) -> _Reply | None:
+        fault = self.server.emulator._next_fault()
+        if fault is None:
+            return self._route(method, path, body)
+        if fault.delay:
             time.sleep(fault.delay)
-        if fault is not None and (fault.status is not None or fault.drop):
-            if fault.execute:
-                with contextlib.suppress(_Refusal):
-                    self._route(method, path, body, answer=False)
-            if fault.drop:
-                self.close_connection = True
-                return None
-            assert fault.status is not None
-            self._raw(fault.status, fault.body, fault.headers)
-            return fault.status
-        return self._route(method, path, body, answer=True)
+        if fault.status is None and not fault.drop:
+            return self._route(method, path, body)
+        if fault.execute:
+            with contextlib.suppress(_Refusal):
+                self._route(method, path, body)
+        if fault.drop:
+            return None
+        assert fault.status is not None
+        return _ok(fault.status, fault.body, fault.headers)
 
-    def _route(self, method: str, path: str, body: Any, *, answer: bool) -> int:
+    def _route(self, method: str, path: str, body: Any) -> _Reply:
         emulator = self.server.emulator
         if not emulator._authorized(self.headers.get("Authorization")):
             raise _Refusal(401, "authentication", "unauthorized", "Invalid credentials")
@@ -493,18 +496,17 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _Refusal(405, "bad-request", "method-not-allowed", f"{method} not allowed")
             call = emulator._owned_call(unquote(match[1]), unquote(match[2]))
             emulator._send_dtmf(call, body)
-            return self._json(200, None) if answer else 200
+            return _ok()
         if match := _CALL.fullmatch(path):
             call = emulator._owned_call(unquote(match[1]), unquote(match[2]))
             if method == "GET":
-                return self._json(200, call.to_json()) if answer else 200
+                return _ok(200, call.to_json())
             if method == "POST":
                 if not isinstance(body, dict) or body.get("state") != "completed":
-                    raise _Refusal(
-                        400, "bad-request", "invalid-parameter", 'Only {"state": "completed"}'
-                    )
+                    message = 'Only {"state": "completed"} is supported'
+                    raise _Refusal(400, "bad-request", "invalid-parameter", message)
                 emulator.hang_up(call.call_id)
-                return self._json(200, None) if answer else 200
+                return _ok()
         if (match := _CALLS.fullmatch(path)) and method == "POST":
             user = unquote(match[1])
             if user != emulator.user_id:
@@ -514,10 +516,10 @@ class _Handler(BaseHTTPRequestHandler):
                 str(fields.get("from", "+15550000001")), str(fields.get("to", "+15550000002"))
             )
             location = f"{emulator.base_url}/v1/users/{user}/calls/{call_id}"
-            return self._json(201, None, {"Location": location}) if answer else 201
+            return _ok(201, None, {"Location": location})
         raise _Refusal(404, "not-found", "not-found", "No such resource")
 
-    def _control(self, method: str, path: str, body: Any) -> int:
+    def _control(self, method: str, path: str, body: Any) -> _Reply:
         emulator = self.server.emulator
         if path == "/_emulator/faults" and method == "POST":
             try:
@@ -525,16 +527,16 @@ class _Handler(BaseHTTPRequestHandler):
             except ParameterError as exc:
                 raise _Refusal(400, "bad-request", "invalid-fault", str(exc)) from None
             emulator.inject(fault, count=count)
-            return self._json(201, None)
+            return _ok(201)
         if path == "/_emulator/faults" and method == "DELETE":
             emulator.clear_faults()
-            return self._json(200, None)
+            return _ok()
         if path == "/_emulator/requests" and method == "GET":
             records = [
                 {"method": r.method, "path": r.path, "status": r.status, "time": r.time}
                 for r in emulator.requests
             ]
-            return self._json(200, records)
+            return _ok(200, records)
         if (match := _HEARD.fullmatch(path)) and method == "GET":
             call_id = unquote(match[1])
             with emulator._lock:
@@ -542,25 +544,20 @@ class _Handler(BaseHTTPRequestHandler):
             if call is None or not _SAFE_ID.fullmatch(call_id):
                 raise _Refusal(404, "not-found", "call-not-found", "No such call")
             if match[2] == "audio.wav":
-                return self._raw(200, emulator._wav(call_id), {"Content-Type": "audio/wav"})
+                return _ok(200, emulator._wav(call_id), {"Content-Type": "audio/wav"})
             with emulator._lock:
                 received = [{"dtmfOut": text, "time": t} for t, text in call.received]
                 samples = sum(len(chunk) for chunk in call.audio)
-            return self._json(
-                200,
-                {
-                    "callId": call_id,
-                    "rate": emulator.rate,
-                    "samples": samples,
-                    "received": received,
-                },
-            )
+            summary = {
+                "callId": call_id,
+                "rate": emulator.rate,
+                "samples": samples,
+                "received": received,
+            }
+            return _ok(200, summary)
         raise _Refusal(404, "not-found", "not-found", "No such resource")
 
-    def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> int:
-        return self._raw(status, body, headers or {})
-
-    def _raw(self, status: int, body: Any, headers: dict[str, str]) -> int:
+    def _send(self, status: int, body: Any, headers: dict[str, str]) -> None:
         if body is None:
             payload, content_type = b"", None
         elif isinstance(body, bytes):
@@ -584,7 +581,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(payload)
-        return status
 
 
 _NOT_JSON: Final = object()
