@@ -1,0 +1,146 @@
+"""`dtmfkit send` and `dtmfkit emulator`, against the real emulator."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from dtmfkit import Emulator
+from dtmfkit.cli import main
+from tests.conftest import SECRET, TOKEN
+
+
+@pytest.fixture
+def env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    monkeypatch.setenv("CATAPULT_USER_ID", emulator.user_id)
+    monkeypatch.setenv("CATAPULT_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CATAPULT_API_SECRET", SECRET)
+    monkeypatch.setenv("CATAPULT_BASE_URL", emulator.base_url)
+    return emulator
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    for text in (out, err):
+        assert TOKEN not in text
+        assert SECRET not in text
+        assert "Traceback" not in text
+    return status, out, err
+
+
+def test_send(env: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    call_id = env.create_call()
+    status, out, err = run(capsys, "send", call_id, "1WWW,59#")
+    assert (status, err) == (0, "")
+    assert out == f"sent '1WWW,59#' to call {call_id}: HTTP 200\n"
+    assert env.heard(call_id) == ["1WWW,59#"]
+
+
+def test_dry_run_prints_the_request_and_sends_nothing(
+    env: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = run(capsys, "send", "c-1", "1Ww2", "--dry-run")
+    assert status == 0
+    assert out.splitlines() == [
+        f"POST {env.base_url}/v1/users/u-test/calls/c-1/dtmf",
+        "Content-Type: application/json",
+        '{"dtmfOut": "1Ww2"}',
+    ]
+    assert env.requests == []
+
+
+def test_dry_run_needs_no_credentials(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("CATAPULT_USER_ID", "CATAPULT_API_TOKEN", "CATAPULT_API_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("CATAPULT_BASE_URL", raising=False)
+    status, out, _ = run(capsys, "send", "c-1", "9", "--dry-run")
+    assert status == 0
+    assert out.startswith(
+        "POST https://api.catapult.inetwork.com/v1/users/{userId}/calls/c-1/dtmf\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["send", "c-1", "12a"], "'a' at position 3"),
+        (["send", "c-1", ""], "empty dtmfOut"),
+        (["send", "c-1", "1", "--timeout", "0"], "--timeout must be a positive"),
+        (["send", "c-1", "1", "--base-url", "http://example.com"], "refusing plain http"),
+        (["send", "c-1"], "required: TEXT"),
+    ],
+)
+def test_bad_input_exits_2_and_sends_nothing(
+    env: Emulator, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    status, out, err = run(capsys, *argv)
+    assert (status, out) == (2, "")
+    assert message in err
+    assert err.count("\n") == 1
+    assert env.requests == []
+
+
+def test_missing_credentials_exit_2(
+    env: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("CATAPULT_API_SECRET")
+    status, _, err = run(capsys, "send", "c-1", "1")
+    assert status == 2
+    assert "set CATAPULT_API_SECRET in the environment" in err
+    assert env.requests == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ({}, "404 Not Found (call-not-found): The call c-gone was not found; nothing was played"),
+        ({"status": 503, "body": {"code": "send-dtmf-failure"}}, "may have been played"),
+        ({"delay": 1.5}, "no answer within the 0.3 s read timeout"),
+        ({"drop": True}, "the digits may have been played"),
+    ],
+)
+def test_failed_send_exits_1_with_one_line(
+    env: Emulator, capsys: pytest.CaptureFixture[str], fault: dict[str, object], message: str
+) -> None:
+    if fault:
+        env.inject(**fault)
+    status, out, err = run(capsys, "send", "c-gone", "1", "--timeout", "0.3")
+    assert (status, out) == (1, "")
+    assert message in err
+    assert err.startswith("dtmfkit: send failed: ")
+    assert err.count("\n") == 1
+
+
+def test_emulator_command_prints_where_it_listens(tmp_path: object) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dtmfkit", "emulator", "--port", "0", "--secret", SECRET],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "0"},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.fullmatch(r"listening on (http://127\.0\.0\.1:(\d+))\n", line)
+        assert match, line
+        created = requests.post(
+            f"{match[1]}/v1/users/u-emulator/calls",
+            json={"from": "+1", "to": "+2"},
+            auth=("t-emulator-token", SECRET),
+            timeout=5,
+        )
+        assert created.status_code == 201
+        assert created.headers["Location"].startswith(f"{match[1]}/v1/users/u-emulator/calls/c-")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert SECRET not in err
