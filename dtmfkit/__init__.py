@@ -12,6 +12,7 @@ Examples
 from importlib.metadata import PackageNotFoundError, version
 
 from dtmfkit.catapult import Call, CatapultClient, SendResult
+from dtmfkit.detect import Detection, canonical, decode, detect, spell
 from dtmfkit.emulator import Emulator
 from dtmfkit.errors import (
     AudioFileError,
@@ -54,6 +55,7 @@ __all__ = [
     "CatapultClient",
     "CatapultError",
     "ConflictError",
+    "Detection",
     "DtmfError",
     "DtmfSyntaxError",
     "Emulator",
@@ -71,11 +73,15 @@ __all__ = [
     "Tone",
     "TransportError",
     "__version__",
+    "canonical",
+    "decode",
+    "detect",
     "parse",
     "read",
     "render",
     "render_many",
     "samples_needed",
     "schedule",
+    "spell",
     "write",
 ]

@@ -25,10 +25,11 @@ from dtmfkit.catapult import (
     check_base_url,
     segment,
 )
+from dtmfkit.detect import detect, spell
 from dtmfkit.emulator import DEFAULT_CREDENTIALS, Emulator
 from dtmfkit.errors import AudioFileError, CatapultError, DtmfError, ParameterError
 from dtmfkit.grammar import parse
-from dtmfkit.io import SUBTYPES, write, write_audio
+from dtmfkit.io import SUBTYPES, read, write, write_audio
 from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS
 from dtmfkit.timing import DEFAULT_GAP_MS, DEFAULT_TONE_MS, schedule
 
@@ -117,6 +118,22 @@ def _render(args: argparse.Namespace) -> int:
 def _preview(args: argparse.Namespace) -> int:
     timeline = schedule(args.text, rate=args.rate, tone_ms=args.tone_ms, gap_ms=args.gap_ms)
     print(timeline.to_json(indent=2) if args.json else timeline.format())
+    return 0
+
+
+def _decode(args: argparse.Namespace) -> int:
+    try:
+        audio, rate = read(args.file, channel=args.channel)
+    except AudioFileError as exc:
+        # The input is what is wrong here: bad input, not a failed operation.
+        raise ParameterError(str(exc)) from exc
+    detections = detect(audio, rate)
+    if args.json:
+        print(json.dumps([d.to_dict() for d in detections]))
+    elif args.pauses:
+        print(spell(detections, gap_ms=args.gap_ms, duration=audio.size / rate))
+    else:
+        print("".join(d.key for d in detections))
     return 0
 
 
@@ -219,6 +236,22 @@ def build_parser() -> Parser:
     _add_timing(preview)
     preview.add_argument("--json", action="store_true", help="print the timeline as JSON")
     preview.set_defaults(run=_preview)
+
+    decode = commands.add_parser("decode", help="find the DTMF keys in an audio file")
+    decode.add_argument("file", metavar="FILE", help="any file soundfile reads (WAV, FLAC, ...)")
+    decode.add_argument("--channel", type=_integer, default=0, help="channel to read (0)")
+    output = decode.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print timed events as JSON")
+    output.add_argument(
+        "--pauses", action="store_true", help="spell silences as pause characters too"
+    )
+    decode.add_argument(
+        "--gap-ms",
+        type=_number,
+        default=DEFAULT_GAP_MS,
+        help="the gap the audio was made with, to tell it from pauses (400)",
+    )
+    decode.set_defaults(run=_decode)
 
     send = commands.add_parser(
         "send",
