@@ -313,7 +313,10 @@ def detect(
     stop = (index[fall] + (level[fall] - 0.5) / np.maximum(level[fall] - after, 1e-9)) * hop
 
     # Frequencies: the phase advance of each probe from frame to frame inside the tone.
-    inside = level >= 0.9
+    # Thresholds relative to each run's peak: under noise the two tones' normalized levels
+    # rarely peak together, and every run must keep at least its peak frame.
+    peak = np.maximum.reduceat(level, offsets)[run_of]
+    inside = level >= 0.9 * peak
     pair = inside[:-1] & inside[1:] & (run_of[:-1] == run_of[1:])
     advance = []
     for probe in (low_probe, high_probe):
@@ -324,7 +327,7 @@ def detect(
         unwrapped = np.angle(total * np.exp(-2j * np.pi * nominal * hop / rate))
         advance.append((nominal, unwrapped * rate / (2 * np.pi * hop), np.abs(total) > 0))
     # Levels: the mean over the plateau, where frames hold the tone and no edge of it.
-    plateau = level >= 0.98
+    plateau = level >= 0.99 * peak
     counts = np.add.reduceat(plateau.astype(np.float64), offsets)
     measured = []
     for (nominal, offset_hz, _), amplitudes in zip(

@@ -36,3 +36,11 @@ gap_ms = st.one_of(
     st.integers(min_value=0, max_value=600),
     st.decimals(min_value=0, max_value=600, places=1).map(Fraction),
 )
+
+#: Tone lengths a receiver must accept (Q.24: 40 ms and up).
+detectable_tone_ms = st.integers(min_value=40, max_value=300)
+#: Gaps a receiver must see (40 ms and up), kept 30 ms clear of whole half seconds, where a gap
+#: and a pause would sound the same and no decoder could tell them apart.
+detectable_gap_ms = st.integers(min_value=40, max_value=1200).filter(
+    lambda ms: min(abs(ms - 500 * k) for k in range(4)) >= 30
+)

@@ -115,3 +115,66 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1
+
+
+def test_decode_prints_the_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "pin.flac"
+    assert run(capsys, "render", "1WWW,59#", "-o", str(target), "--rate", "44100")[0] == 0
+    assert run(capsys, "decode", str(target)) == (0, "159#\n", "")
+    assert run(capsys, "decode", str(target), "--pauses") == (0, "1WWWw59#\n", "")
+
+
+def test_decode_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    target = tmp_path / "a.wav"
+    run(capsys, "render", "1w2", "-o", str(target))
+    status, out, _ = run(capsys, "decode", str(target), "--json")
+    events = json.loads(out)
+    assert status == 0
+    assert [e["key"] for e in events] == ["1", "2"]
+    assert events[1]["start"] == pytest.approx(0.7025, abs=1e-3)
+    assert set(events[0]) == {
+        "key",
+        "start",
+        "stop",
+        "low_hz",
+        "high_hz",
+        "low_dbm0",
+        "high_dbm0",
+    }
+
+
+def test_decode_chosen_channel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "stereo.wav"
+    audio = render("42", dtype="float64")
+    sf.write(target, np.stack([np.zeros_like(audio), audio], axis=1), 8000)
+    assert run(capsys, "decode", str(target))[1] == "\n"
+    assert run(capsys, "decode", str(target), "--channel", "1")[1] == "42\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["decode", "{dir}/missing.wav"], "cannot read"),
+        (["decode", "{dir}/junk.wav"], "cannot read"),
+        (["decode", "{dir}/silence.wav", "--channel", "3"], "no channel 3"),
+        (["decode", "{dir}/silence.wav", "--channel", "x"], "not an integer"),
+        (["decode", "{dir}/silence.wav", "--json", "--pauses"], "not allowed with"),
+        (["decode"], "required: FILE"),
+    ],
+)
+def test_decode_bad_input_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    (tmp_path / "junk.wav").write_bytes(b"RIFF nonsense")
+    sf.write(tmp_path / "silence.wav", np.zeros(800), 8000)
+    status, out, err = run(capsys, *(a.format(dir=tmp_path) for a in argv))
+    assert (status, out) == (2, "")
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_decode_no_key_is_an_empty_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sf.write(tmp_path / "silence.wav", np.zeros(8000), 8000)
+    assert run(capsys, "decode", str(tmp_path / "silence.wav")) == (0, "\n", "")
