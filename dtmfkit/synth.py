@@ -28,13 +28,12 @@ import functools
 import itertools
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
-from numpy.lib.stride_tricks import as_strided
 
 from dtmfkit.errors import ParameterError
 from dtmfkit.grammar import PAUSE_CODE, Sequence, encode_many
@@ -67,8 +66,10 @@ DEFAULT_RAMP_MS: Final = 5.0
 #: int16 output is ``round(x * 32767)`` of the float signal.
 INT16_FULL_SCALE: Final = 32767
 DTYPES: Final = ("float32", "float64", "int16")
-# Below this many tones a Python loop of slice copies beats 16 fancy-index passes.
-_LOOP_LIMIT: Final = 48
+# Tones are gathered into a temporary of about this size, small enough to stay in cache.
+_CHUNK_BYTES: Final = 512 * 1024
+# Plans of this many recent strings are kept per settings (parse and schedule skipped).
+_PLAN_CACHE: Final = 1024
 
 Source = str | Sequence
 DType = Literal["float32", "float64", "int16"] | np.dtype[np.generic] | type[np.generic]
@@ -103,6 +104,10 @@ class Synth:
     high_amplitude: float
     ramp_samples: int
     dtype: np.dtype[np.generic]
+    _block_cache: dict[int, npt.NDArray[np.generic]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    _plans: dict[str, Plan] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def create(
@@ -154,39 +159,93 @@ class Synth:
             self.dtype,
         )
 
-    def place(
-        self,
-        out: npt.NDArray[np.generic],
+    def plan(self, source: Source) -> Plan:
+        """Where the tones of one string go at these settings (cached per text)."""
+        text = source.text if isinstance(source, Sequence) else source
+        plan = self._plans.get(text) if isinstance(text, str) else None
+        if plan is None:
+            codes, lengths = encode_many([text])
+            starts, stops, totals = self.timing.boundaries(codes, lengths, self.rate)
+            plan = Plan.of(int(totals[0]), codes, starts, stops)
+            if len(self._plans) >= _PLAN_CACHE:
+                del self._plans[next(iter(self._plans))]  # the oldest
+            self._plans[text] = plan
+        return plan
+
+    def place(self, out: npt.NDArray[np.generic], plan: Plan, *, clear: bool) -> None:
+        """Write every tone of `plan` into `out`; with `clear`, zero the silences as well.
+
+        Tones go in order, a cache-sized chunk at a time: the chunk's blocks are gathered
+        into a small temporary and scattered into `out` through a view whose row ``i`` is
+        ``out[i : i + length]`` (rows picked by start never overlap). With `clear`, each
+        chunk's span is zeroed just before its tones land, while it is still in cache, so
+        memory sees every sample written about once.
+        """
+        if plan.starts.size == 0:
+            if clear:
+                out[: plan.length] = 0
+            return
+        if plan.tone_length is None:
+            # Timings whose tones round to different lengths: one pass per length.
+            if clear:
+                out[: plan.length] = 0
+            for length in np.unique(plan.stops - plan.starts).tolist():
+                same = plan.stops - plan.starts == length
+                sub = Plan(plan.length, plan.starts[same], plan.stops[same], plan.codes[same])
+                self.place(out, sub, clear=False)
+            return
+        length = plan.tone_length
+        blocks = self._block_cache.get(length)
+        if blocks is None:
+            blocks = self._block_cache.setdefault(length, self.blocks(length))
+        step = out.strides[0]
+        windows = np.ndarray(
+            (out.size - length + 1, length), out.dtype, buffer=out, strides=(step, step)
+        )
+        chunk = max(1, _CHUNK_BYTES // (length * out.itemsize))
+        starts, codes = plan.starts, plan.codes
+        if not clear and starts.size <= chunk:
+            windows[starts] = blocks[codes]  # the common single-string case, in one go
+            return
+        if clear:
+            out[: int(starts[0])] = 0
+        for first in range(0, starts.size, chunk):
+            last = min(first + chunk, starts.size)
+            if clear:
+                end = int(starts[last]) if last < starts.size else plan.length
+                out[int(starts[first]) : end] = 0
+            windows[starts[first:last]] = blocks[codes[first:last]]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Where tones go in an output: starts, stops and key codes of every tone, and its length."""
+
+    length: int
+    starts: npt.NDArray[np.int64]
+    stops: npt.NDArray[np.int64]
+    codes: npt.NDArray[np.intp]
+    #: The length shared by every tone; None when rounding made them differ.
+    tone_length: int | None = 0
+
+    def __post_init__(self) -> None:
+        lengths = self.stops - self.starts
+        if lengths.size:
+            first = int(lengths[0])
+            shared = first if bool((lengths == first).all()) else None
+            object.__setattr__(self, "tone_length", shared)
+
+    @classmethod
+    def of(
+        cls,
+        length: int,
         codes: npt.NDArray[np.uint8],
         starts: npt.NDArray[np.int64],
         stops: npt.NDArray[np.int64],
-    ) -> None:
-        """Copy the tone of every key code into `out` at its [start, stop); leave the rest alone."""
+    ) -> Plan:
+        """A plan from the character codes and boundaries of :meth:`Timing.boundaries`."""
         tone = codes < PAUSE_CODE
-        codes, starts, lengths = codes[tone], starts[tone], (stops - starts)[tone]
-        if codes.size <= _LOOP_LIMIT:
-            for code, start, length in zip(
-                codes.tolist(), starts.tolist(), lengths.tolist(), strict=True
-            ):
-                out[start : start + length] = self.blocks(length)[code]
-            return
-        # Boundaries are rounded one by one, so tones of one timing differ by a sample at most.
-        for length in np.unique(lengths).tolist():
-            same = lengths == length
-            blocks = self.blocks(length)
-            # Row i of this view is out[i : i + length]; rows picked by start never overlap.
-            windows = as_strided(
-                out,
-                shape=(out.size - length + 1, length),
-                strides=(out.strides[0], out.strides[0]),
-                writeable=True,
-            )
-            order = np.argsort(codes[same], kind="stable")
-            by_code = starts[same][order]
-            bounds = np.searchsorted(codes[same][order], np.arange(len(KEYS) + 1))
-            for code in range(len(KEYS)):
-                if bounds[code] < bounds[code + 1]:
-                    windows[by_code[bounds[code] : bounds[code + 1]]] = blocks[code]
+        return cls(length, starts[tone], stops[tone], codes[tone].astype(np.intp))
 
 
 @functools.lru_cache(maxsize=64)
@@ -234,7 +293,9 @@ def synth(
 def _output(
     out: npt.NDArray[np.generic] | None, length: int, dtype: np.dtype[np.generic]
 ) -> npt.NDArray[np.generic]:
+    """A fresh zeroed array, or a view of the start of `out` (which `place` will clear)."""
     if out is None:
+        # calloc: the kernel hands out zeroed pages, so silence costs no writes of ours.
         return np.zeros(length, dtype=dtype)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy array, not {type(out).__name__}")
@@ -244,9 +305,7 @@ def _output(
         raise ParameterError(f"out has dtype {out.dtype}, but dtype={dtype.name} was asked for")
     if out.size < length:
         raise ParameterError(f"out holds {out.size} samples but {length} are needed")
-    view = out[:length]
-    view[...] = 0
-    return view
+    return out[:length]
 
 
 def render(
@@ -309,10 +368,9 @@ def render(
     if dtype is None:
         dtype = out.dtype if isinstance(out, np.ndarray) else "float32"
     settings = synth(rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, dtype)
-    codes, lengths = encode_many([source])
-    starts, stops, totals = settings.timing.boundaries(codes, lengths, settings.rate)
-    audio = _output(out, int(totals[0]), settings.dtype)
-    settings.place(audio, codes, starts, stops)
+    plan = settings.plan(source)
+    audio = _output(out, plan.length, settings.dtype)
+    settings.place(audio, plan, clear=out is not None)
     return audio  # type: ignore[return-value]
 
 
@@ -395,8 +453,9 @@ def render_many(
     offsets = np.zeros(totals.size + 1, dtype=np.int64)
     np.cumsum(totals, out=offsets[1:])
     shift = np.repeat(offsets[:-1], lengths)
-    audio = _output(out, int(offsets[-1]), settings.dtype)
-    settings.place(audio, codes, starts + shift, stops + shift)
+    plan = Plan.of(int(offsets[-1]), codes, starts + shift, stops + shift)
+    audio = _output(out, plan.length, settings.dtype)
+    settings.place(audio, plan, clear=out is not None)
     return Batch(audio, offsets)  # type: ignore[arg-type]
 
 

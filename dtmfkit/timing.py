@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
@@ -107,14 +107,26 @@ class Timing:
 
     tone_ms: Fraction = Fraction(DEFAULT_TONE_MS)
     gap_ms: Fraction = Fraction(DEFAULT_GAP_MS)
+    # Exact integer units, worked out once: durations count 1/(1000·per_ms) s.
+    _durations: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    _gap_units: int = field(init=False, repr=False, compare=False)
+    _denominator: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tone_ms", milliseconds(self.tone_ms, "tone_ms", positive=True))
-        object.__setattr__(self, "gap_ms", milliseconds(self.gap_ms, "gap_ms"))
-
-    @property
-    def _units_per_ms(self) -> int:
-        return math.lcm(self.tone_ms.denominator, self.gap_ms.denominator)
+        tone_ms = milliseconds(self.tone_ms, "tone_ms", positive=True)
+        gap_ms = milliseconds(self.gap_ms, "gap_ms")
+        per_ms = math.lcm(tone_ms.denominator, gap_ms.denominator)
+        pauses = [int(seconds * 1000 * per_ms) for seconds in PAUSE_SECONDS.values()]
+        durations = np.array([int(tone_ms * per_ms)] * PAUSE_CODE + pauses, dtype=np.int64)
+        durations.flags.writeable = False
+        for name, value in (
+            ("tone_ms", tone_ms),
+            ("gap_ms", gap_ms),
+            ("_durations", durations),
+            ("_gap_units", int(gap_ms * per_ms)),
+            ("_denominator", 1000 * per_ms),
+        ):
+            object.__setattr__(self, name, value)
 
     def boundaries(
         self, codes: npt.NDArray[np.uint8], lengths: npt.NDArray[np.int64], rate: int
@@ -125,30 +137,23 @@ class Timing:
         :func:`dtmfkit.grammar.encode_many`) and `lengths` their lengths; each string's samples
         count from 0. This vectorized function is the one timing rule of dtmfkit.
         """
-        per_ms = self._units_per_ms
-        tone = int(self.tone_ms * per_ms)
-        gap = int(self.gap_ms * per_ms)
-        pause_units = np.array(
-            [int(s * 1000 * per_ms) for s in PAUSE_SECONDS.values()], dtype=np.int64
-        )
         ends = np.cumsum(lengths)
         is_tone = codes < PAUSE_CODE
-        duration = np.where(is_tone, tone, pause_units[np.maximum(codes, PAUSE_CODE) - PAUSE_CODE])
+        duration = self._durations[codes]
         # The gap goes before a tone whose predecessor, in the same string, is a tone.
-        gap_before = np.zeros(codes.size, dtype=np.int64)
-        gap_before[1:] = is_tone[1:] & is_tone[:-1]
-        gap_before[ends[:-1]] = 0
-        stop = np.cumsum(duration + gap_before * gap)
-        string_start = np.zeros(lengths.size, dtype=np.int64)
-        string_start[1:] = stop[ends[:-1] - 1]
-        stop -= np.repeat(string_start, lengths)
-        start = stop - duration
-        denominator = 1000 * per_ms
-        return (
-            _round_div(start * rate, denominator),
-            _round_div(stop * rate, denominator),
-            _round_div(stop[ends - 1] * rate, denominator),
-        )
+        step = duration.copy()
+        step[1:] += (is_tone[1:] & is_tone[:-1]) * self._gap_units
+        step[ends[:-1]] = duration[ends[:-1]]
+        stop = np.cumsum(step)
+        if lengths.size > 1:
+            string_start = np.zeros(lengths.size, dtype=np.int64)
+            string_start[1:] = stop[ends[:-1] - 1]
+            stop -= np.repeat(string_start, lengths)
+        # Every boundary rounded once, in one pass: starts, stops, then each string's end.
+        exact = np.concatenate([stop - duration, stop, stop[ends - 1]])
+        samples = _round_div(exact * rate, self._denominator)
+        n = codes.size
+        return samples[:n], samples[n : 2 * n], samples[2 * n :]
 
 
 def _round_div(n: npt.NDArray[np.int64], d: int) -> npt.NDArray[np.int64]:

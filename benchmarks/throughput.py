@@ -1,0 +1,395 @@
+"""Rendering throughput against reference rows measured in the same run.
+
+    python -m benchmarks.throughput [--repeat 5] [--quick] [--json FILE]
+
+Workloads (issue 5):
+
+- W1: one ``render`` call on a 20-character string with pauses, 8 kHz;
+- W2: 10 000 seeded random 20-digit strings at 8 kHz through ``render_many``;
+- W3: 1 000 random 92-digit strings at 48 kHz (100 ms tones and gaps, ~0.9 G samples) through
+  ``render_many``, into a fresh output and with ``out=``.
+
+Reference rows, same sizes and dtypes, same run: ``ndarray.copy``, ``np.full`` (a fresh
+allocation written once), ``np.copyto`` into a preallocated buffer, a naive per-digit ``np.sin``
+renderer, and spandsp's C ``dtmf_tx`` through ctypes when ``libspandsp`` is installed.
+Every figure is the median of `--repeat` runs, in output samples per second; ratios compare
+rows of one workload. One thread: BLAS and OpenMP are pinned to one core.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"
+
+import argparse
+import ctypes
+import ctypes.util
+import functools
+import gc
+import json
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+import dtmfkit
+from benchmarks.machine import describe
+
+W1_TEXT = "121#W91933w4444*0ABC"
+DIGITS = "0123456789ABCD*#"
+
+
+@dataclass
+class Row:
+    workload: str
+    name: str
+    dtype: str
+    samples: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.samples / self.seconds
+
+
+def median_time(function: Callable[[], object], repeat: int, number: int = 1) -> float:
+    """Median over `repeat` runs of the time of one call (averaged over `number` calls)."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(number):
+            function()
+        times.append((time.perf_counter() - start) / number)
+    return statistics.median(times)
+
+
+def random_texts(count: int, length: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(DIGITS), size=(count, length))
+    table = np.array(list(DIGITS))
+    return ["".join(row) for row in table[picks]]
+
+
+def naive_render(text: str, rate: int, tone_ms: int, gap_ms: int) -> npt.NDArray[np.int16]:
+    """What most code does: np.sin per digit, then concatenate."""
+    pieces = []
+    tone = np.arange(round(tone_ms * rate / 1000)) / rate
+    gap = np.zeros(round(gap_ms * rate / 1000))
+    for index, key in enumerate(text):
+        low, high = dtmfkit.FREQUENCIES[key]
+        if index:
+            pieces.append(gap)
+        pieces.append(
+            0.22 * np.sin(2 * np.pi * low * tone) + 0.22 * np.sin(2 * np.pi * high * tone)
+        )
+    return (np.concatenate(pieces) * 32767).astype(np.int16)
+
+
+class Spandsp:
+    """spandsp's dtmf_tx (libspandsp, 8 kHz int16) through ctypes."""
+
+    def __init__(self) -> None:
+        name = ctypes.util.find_library("spandsp")
+        if name is None:
+            raise OSError("libspandsp not found")
+        lib = ctypes.CDLL(name)
+        lib.dtmf_tx_init.restype = ctypes.c_void_p
+        lib.dtmf_tx_init.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        lib.dtmf_tx_put.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+        lib.dtmf_tx_set_timing.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+        lib.dtmf_tx.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+        lib.dtmf_tx.restype = ctypes.c_int
+        lib.dtmf_tx_free.argtypes = [ctypes.c_void_p]
+        self.lib = lib
+
+    def render_all(self, texts: list[str], buffer: npt.NDArray[np.int16]) -> int:
+        """Render every text into the reused `buffer`; return the samples made."""
+        lib, total = self.lib, 0
+        pointer = buffer.ctypes.data
+        for text in texts:
+            state = lib.dtmf_tx_init(None, None, None)
+            lib.dtmf_tx_set_timing(state, 200, 400)
+            lib.dtmf_tx_put(state, text.encode(), len(text))
+            while made := lib.dtmf_tx(state, pointer, buffer.size):
+                total += made
+            lib.dtmf_tx_free(state)
+        return total
+
+
+def peak_memory(function: Callable[[], object]) -> int:
+    """Peak bytes allocated through Python and numpy while `function` runs."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def distinct_w1_texts(count: int) -> list[str]:
+    """Strings shaped like W1's (16 keys, a W and a w), all different."""
+    texts = []
+    for index, keys in enumerate(random_texts(count, 18, seed=1)):
+        cut = 4 + index % 10
+        texts.append(keys[:cut] + "W" + keys[cut:14] + "w" + keys[14:])
+    return texts
+
+
+def workload_w1(rows: list[Row], repeat: int) -> None:
+    size = dtmfkit.samples_needed(W1_TEXT)
+    # More distinct strings than the plan cache holds: every call parses and schedules.
+    distinct = distinct_w1_texts(2000)
+    distinct_size = dtmfkit.samples_needed(distinct) // len(distinct)
+
+    def render_distinct(dtype: str) -> None:
+        for text in distinct:
+            dtmfkit.render(text, dtype=dtype)  # type: ignore[arg-type]
+
+    for dtype in ("int16", "float32"):
+        rows.append(
+            Row(
+                "W1",
+                "render (distinct strings)",
+                dtype,
+                distinct_size,
+                median_time(lambda d=dtype: render_distinct(d), repeat) / len(distinct),  # type: ignore[misc]
+            )
+        )
+        source = np.ones(size, dtype=dtype)
+        number = 2000
+        rows.append(
+            Row(
+                "W1",
+                "render (one call)",
+                dtype,
+                size,
+                median_time(lambda d=dtype: dtmfkit.render(W1_TEXT, dtype=d), repeat, number),  # type: ignore[misc]
+            )
+        )
+        rows.append(
+            Row("W1", "ndarray.copy", dtype, size, median_time(source.copy, repeat, number))
+        )
+
+
+def workload_w2(rows: list[Row], repeat: int, count: int, spandsp: Spandsp | None) -> None:
+    texts = random_texts(count, 20, seed=2)
+    size = dtmfkit.samples_needed(texts)
+    for dtype in ("int16", "float32"):
+        source = np.ones(size, dtype=dtype)
+        buffer = np.empty(size, dtype=dtype)
+        buffer.fill(0)  # fault its pages in once, as a reused buffer would be
+        rows += [
+            Row(
+                "W2",
+                "render_many",
+                dtype,
+                size,
+                median_time(lambda d=dtype: dtmfkit.render_many(texts, dtype=d), repeat),
+            ),  # type: ignore[misc]
+            Row(
+                "W2",
+                "render_many(out=)",
+                dtype,
+                size,
+                median_time(functools.partial(dtmfkit.render_many, texts, out=buffer), repeat),
+            ),
+            Row("W2", "ndarray.copy", dtype, size, median_time(source.copy, repeat)),
+            Row(
+                "W2",
+                "np.full (fresh)",
+                dtype,
+                size,
+                median_time(lambda d=dtype: np.full(size, 1, dtype=d), repeat),
+            ),  # type: ignore[misc]
+            Row(
+                "W2",
+                "np.copyto (preallocated)",
+                dtype,
+                size,
+                median_time(functools.partial(np.copyto, buffer, source), repeat),
+            ),
+        ]
+        del source, buffer
+    subset = texts[: max(1, count // 20)]
+    naive_size = sum(naive_render(t, 8000, 200, 400).size for t in subset[:1]) * len(subset)
+    rows.append(
+        Row(
+            "W2",
+            "naive np.sin per digit",
+            "int16",
+            naive_size,
+            median_time(
+                lambda: [naive_render(t, 8000, 200, 400) for t in subset], max(1, repeat // 2)
+            ),
+        )
+    )
+    if spandsp is not None:
+        reused = np.empty(8000, dtype=np.int16)
+        made = spandsp.render_all(texts[:1], reused) * len(subset)
+        rows.append(
+            Row(
+                "W2",
+                "spandsp dtmf_tx (C, ctypes)",
+                "int16",
+                made,
+                median_time(lambda: spandsp.render_all(subset, reused), max(1, repeat // 2)),
+            )
+        )
+
+
+def workload_w3(rows: list[Row], repeat: int, count: int) -> dict[str, float]:
+    texts = random_texts(count, 92, seed=3)
+    options: dict[str, Any] = {"rate": 48000, "tone_ms": 100, "gap_ms": 100}
+    size = dtmfkit.samples_needed(texts, **options)
+    memory = {}
+    for dtype in ("int16", "float32"):
+        itemsize = np.dtype(dtype).itemsize
+        memory[dtype] = peak_memory(
+            lambda d=dtype: dtmfkit.render_many(texts, dtype=d, **options)  # type: ignore[misc]
+        ) / (size * itemsize)
+        rows += [
+            Row(
+                "W3",
+                "render_many",
+                dtype,
+                size,
+                median_time(lambda d=dtype: dtmfkit.render_many(texts, dtype=d, **options), repeat),
+            ),  # type: ignore[misc]
+            Row(
+                "W3",
+                "np.full (fresh)",
+                dtype,
+                size,
+                median_time(lambda d=dtype: np.full(size, 1, dtype=d), repeat),
+            ),  # type: ignore[misc]
+        ]
+        buffer = np.empty(size, dtype=dtype)
+        buffer.fill(0)
+        source = np.ones(size, dtype=dtype)
+        rows += [
+            Row(
+                "W3",
+                "render_many(out=)",
+                dtype,
+                size,
+                median_time(
+                    functools.partial(dtmfkit.render_many, texts, out=buffer, **options), repeat
+                ),
+            ),
+            Row(
+                "W3",
+                "np.copyto (preallocated)",
+                dtype,
+                size,
+                median_time(functools.partial(np.copyto, buffer, source), repeat),
+            ),
+        ]
+        del buffer, source
+    return memory
+
+
+def find(rows: list[Row], workload: str, name: str, dtype: str = "int16") -> Row | None:
+    return next((r for r in rows if (r.workload, r.name, r.dtype) == (workload, name, dtype)), None)
+
+
+def targets(rows: list[Row], memory: dict[str, float]) -> list[tuple[str, float, float]]:
+    """(target, measured ratio, required ratio)."""
+    checks = []
+
+    def ratio(workload: str, a: str, b: str, dtype: str = "int16") -> float | None:
+        first, second = find(rows, workload, a, dtype), find(rows, workload, b, dtype)
+        return None if first is None or second is None else first.rate / second.rate
+
+    for label, value, need in [
+        ("W2 render_many / ndarray.copy", ratio("W2", "render_many", "ndarray.copy"), 0.7),
+        (
+            "W2 render_many(out=) / np.copyto",
+            ratio("W2", "render_many(out=)", "np.copyto (preallocated)"),
+            0.7,
+        ),
+        ("W3 render_many / np.full", ratio("W3", "render_many", "np.full (fresh)"), 0.9),
+        (
+            "W3 render_many(out=) / np.copyto",
+            ratio("W3", "render_many(out=)", "np.copyto (preallocated)"),
+            0.8,
+        ),
+        ("W1 render / ndarray.copy", ratio("W1", "render (one call)", "ndarray.copy"), 0.3),
+        (
+            "W2 render_many(out=) / spandsp",
+            ratio("W2", "render_many(out=)", "spandsp dtmf_tx (C, ctypes)"),
+            10.0,
+        ),
+    ]:
+        if value is not None:
+            checks.append((label, value, need))
+    for workload, name in (("W2", "render_many"), ("W3", "render_many")):
+        f32, i16 = find(rows, workload, name, "float32"), find(rows, workload, name, "int16")
+        if f32 and i16:
+            # float32 moves twice the bytes; "within 2x" compares the time per sample.
+            checks.append((f"{workload} float32 / int16 samples per s", f32.rate / i16.rate, 0.5))
+    for dtype, peak in memory.items():
+        checks.append((f"W3 peak memory / output size ({dtype}), at most", peak, 1.2))
+    return checks
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    w2_count, w3_count = (200, 10) if args.quick else (10_000, 1_000)
+    try:
+        spandsp: Spandsp | None = Spandsp()
+    except OSError:
+        spandsp = None
+
+    rows: list[Row] = []
+    workload_w1(rows, args.repeat)
+    workload_w2(rows, args.repeat, w2_count, spandsp)
+    memory = workload_w3(rows, args.repeat, w3_count)
+
+    print(f"machine: {describe()}; median of {args.repeat}")
+    print(f"{'work':<4} {'row':<30} {'dtype':<8} {'samples':>13} {'G samples/s':>12}")
+    for row in rows:
+        print(
+            f"{row.workload:<4} {row.name:<30} {row.dtype:<8} {row.samples:>13,} "
+            f"{row.rate / 1e9:>12.3f}"
+        )
+    checks = targets(rows, memory)
+    print()
+    for label, value, need in checks:
+        at_most = "at most" in label
+        ok = value <= need if at_most else value >= need
+        print(
+            f"{label:<48} {value:>8.2f}  (target {'<=' if at_most else '>='} {need}) "
+            f"{'met' if ok else 'MISSED'}"
+        )
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "machine": describe(),
+                    "repeat": args.repeat,
+                    "rows": [asdict(r) | {"samples_per_s": r.rate} for r in rows],
+                    "targets": [{"target": t, "value": v, "need": n} for t, v, n in checks],
+                },
+                indent=2,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
