@@ -18,6 +18,7 @@ from types import FrameType
 from typing import NoReturn
 
 from dtmfkit import __version__
+from dtmfkit.batch import progress_bar, render_lines
 from dtmfkit.catapult import (
     DEFAULT_BASE_URL,
     ENVIRONMENT,
@@ -97,6 +98,10 @@ def _add_sound(parser: argparse.ArgumentParser) -> None:
 
 
 def _render(args: argparse.Namespace) -> int:
+    if args.batch is not None:
+        return _render_batch(args)
+    if args.text is None or args.output is None:
+        raise UsageError("dtmfkit render: give TEXT and -o OUT, or --batch LINES --out-dir DIR")
     timeline = write(
         args.output,
         args.text,
@@ -113,6 +118,48 @@ def _render(args: argparse.Namespace) -> int:
         f"at {timeline.rate} Hz ({args.subtype})"
     )
     return 0
+
+
+def _render_batch(args: argparse.Namespace) -> int:
+    if args.text is not None or args.output is not None:
+        raise UsageError("dtmfkit render: --batch takes no TEXT and no -o (use --out-dir)")
+    if args.out_dir is None:
+        raise UsageError("dtmfkit render: --batch needs --out-dir DIR")
+    total = sum(1 for line in _read_lines(args.batch) if line)
+    bar = progress_bar(total)
+    try:
+        report = render_lines(
+            args.batch,
+            args.out_dir,
+            suffix=f".{args.format}",
+            subtype=args.subtype,
+            rate=args.rate,
+            tone_ms=args.tone_ms,
+            gap_ms=args.gap_ms,
+            level_dbm0=args.level_dbm0,
+            twist_db=args.twist_db,
+            ramp_ms=args.ramp_ms,
+            jobs=args.jobs,
+            progress=None if bar is None else bar.update,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    for bad in report.bad:
+        print(f"{args.batch}:{bad.line}: {bad.message}", file=sys.stderr)
+    print(
+        f"wrote {len(report.written)} files ({report.seconds:.3f} s of audio) and "
+        f"{report.index} to {args.out_dir}"
+        + (f"; {len(report.bad)} bad line(s) skipped" if report.bad else "")
+    )
+    return 2 if report.bad else 0
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"cannot read {path!r}: {exc}") from exc
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -220,10 +267,13 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     render = commands.add_parser("render", help="render a dtmfOut string to a WAV or FLAC file")
-    render.add_argument("text", metavar="TEXT", help="dtmfOut string, e.g. '1WWW,59#'")
-    render.add_argument(
-        "-o", "--output", required=True, metavar="OUT", help="output file (.wav or .flac)"
-    )
+    render.add_argument("text", metavar="TEXT", nargs="?", help="dtmfOut string, e.g. '1WWW,59#'")
+    render.add_argument("-o", "--output", metavar="OUT", help="output file (.wav or .flac)")
+    batch = render.add_argument_group("batch")
+    batch.add_argument("--batch", metavar="LINES", help="render every line of this text file")
+    batch.add_argument("--out-dir", metavar="DIR", help="folder for --batch output")
+    batch.add_argument("--jobs", type=_integer, default=1, help="threads for --batch (1)")
+    batch.add_argument("--format", choices=["wav", "flac"], default="wav", help="--batch files")
     _add_timing(render)
     _add_sound(render)
     render.add_argument(

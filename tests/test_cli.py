@@ -52,7 +52,7 @@ def test_render_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         (["render", "1", "-o", "{dir}/a.wav", "--tone-ms", "nan"], "not a finite number"),
         (["render", "1", "-o", "{dir}/a.wav", "--level-dbm0", "3"], "would clip"),
         (["render", "1", "-o", "{dir}/a.flac", "--subtype", "ULAW"], "FLAC cannot hold"),
-        (["render", "1"], "required: -o/--output"),
+        (["render", "1"], "give TEXT and -o OUT, or --batch LINES --out-dir DIR"),
         (["render", "1", "-o", "{dir}/a.wav", "--subtype", "MP3"], "invalid choice: 'MP3'"),
         (["bogus"], "invalid choice: 'bogus'"),
         ([], "required: COMMAND"),

@@ -234,3 +234,34 @@ def test_bad_out(out: npt.NDArray[np.generic], kwargs: dict[str, object], messag
 def test_invalid_string_in_a_batch_renders_nothing() -> None:
     with pytest.raises(ValueError, match=r"'x' at position 2 in '1x'"):
         render_many(["12", "1x", "3"])
+
+
+@given(
+    st.lists(valid_text, min_size=1, max_size=20),
+    rates,
+    tone_ms.filter(lambda ms: ms >= 30),
+    gap_ms,
+    st.sampled_from(["float32", "float64", "int16"]),
+)
+def test_out_buffer_full_of_garbage_gives_the_same_samples(
+    texts: list[str], rate: int, tone: Fraction, gap: Fraction, dtype: str
+) -> None:
+    options = {"rate": rate, "tone_ms": tone, "gap_ms": gap, "dtype": dtype}
+    fresh = render_many(texts, **options)  # type: ignore[arg-type]
+    size = samples_needed(texts, rate=rate, tone_ms=tone, gap_ms=gap)
+    buffer = np.full(size + 5, 99, dtype=dtype)
+    reused = render_many(texts, out=buffer, **options)  # type: ignore[arg-type]
+    assert np.array_equal(reused.audio, fresh.audio)
+    assert np.all(buffer[size:] == 99)
+    single = np.full(size + 5, -7, dtype=dtype)
+    for text, audio in zip(texts, fresh, strict=True):
+        assert np.array_equal(render(text, out=single, **options), audio)  # type: ignore[arg-type]
+
+
+def test_plan_cache_keeps_settings_apart() -> None:
+    assert render("1w2", rate=8000).size == 7200
+    assert render("1w2", rate=16000).size == 14400
+    assert render("1w2", rate=8000, gap_ms=0).size == 7200
+    assert render("12", rate=8000, gap_ms=0).size == 3200
+    many = [f"{i:03d}" for i in range(1100)]  # more than the cache holds
+    assert [render(t).size for t in many] == [samples_needed(t) for t in many]

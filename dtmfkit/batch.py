@@ -1,0 +1,215 @@
+"""Render many ``dtmfOut`` strings, one per line of a text file, into one audio file each.
+
+Files are named after their line (``line-00001.wav``) because keypad characters such as ``*``
+and ``#`` make poor file names; ``index.tsv`` in the same folder maps every file to its line
+and text. Every line is parsed before anything is rendered; bad lines are reported with their
+line number and skipped. Files are written atomically, so a failure leaves every finished file
+complete and no partial one.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "pins.txt").write_text("1234#\\n12x\\n\\n9W9\\n")
+>>> report = render_lines(folder / "pins.txt", folder / "out")
+>>> [path.name for path in report.written], [(bad.line, bad.position) for bad in report.bad]
+(['line-00001.wav', 'line-00004.wav'], [(2, 3)])
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from dtmfkit.errors import AudioFileError, DtmfSyntaxError, ParameterError
+from dtmfkit.grammar import Sequence, parse
+from dtmfkit.io import FORMATS, SUBTYPES, file_format, write_audio
+from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS, render_many
+from dtmfkit.timing import DEFAULT_GAP_MS, DEFAULT_TONE_MS, Milliseconds, sample_rate
+
+__all__ = ["BadLine", "BatchReport", "render_lines"]
+
+#: Lines rendered together in one buffer (one render_many call) before their files are written.
+CHUNK: Final = 64
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A line that is not a valid ``dtmfOut`` string."""
+
+    line: int
+    text: str
+    position: int
+    message: str
+
+
+@dataclass
+class BatchReport:
+    """What :func:`render_lines` did.
+
+    Attributes
+    ----------
+    written : list of Path
+        Files written, in line order.
+    bad : list of BadLine
+        Lines skipped because they are not valid.
+    seconds : float
+        Total audio written, in seconds.
+    index : Path or None
+        The ``index.tsv`` manifest.
+    """
+
+    written: list[Path] = field(default_factory=list)
+    bad: list[BadLine] = field(default_factory=list)
+    seconds: float = 0.0
+    index: Path | None = None
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"cannot read {str(path)!r}: {exc}") from exc
+    for number, line in enumerate(content.splitlines(), start=1):
+        if line:
+            yield number, line
+
+
+def render_lines(
+    lines_file: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    suffix: str = ".wav",
+    subtype: str = "PCM_16",
+    rate: int = 8000,
+    tone_ms: Milliseconds = DEFAULT_TONE_MS,
+    gap_ms: Milliseconds = DEFAULT_GAP_MS,
+    level_dbm0: float = DEFAULT_LEVEL_DBM0,
+    twist_db: float = 0.0,
+    ramp_ms: Milliseconds = DEFAULT_RAMP_MS,
+    jobs: int = 1,
+    progress: Callable[[int], Any] | None = None,
+) -> BatchReport:
+    """Render every line of a text file into its own audio file.
+
+    Parameters
+    ----------
+    lines_file : path
+        UTF-8 text, one ``dtmfOut`` string per line; empty lines are skipped. Lines are taken
+        exactly (no stripping): a stray space is an error, reported with its position.
+    out_dir : path
+        Folder for the files (created if missing).
+    suffix : {".wav", ".flac"}
+    subtype, rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms
+        As :func:`dtmfkit.write`.
+    jobs : int, default 1
+        Threads rendering and writing at once.
+    progress : callable, optional
+        Called with the number of files just finished (for a progress bar).
+
+    Returns
+    -------
+    BatchReport
+
+    Raises
+    ------
+    ParameterError
+        The lines file cannot be read, or an option is out of range (nothing written).
+    AudioFileError
+        A file could not be written; finished files stay complete, no partial file is left.
+    """
+    target = Path(out_dir)
+    file_format(target / f"x{suffix}", subtype)
+    sample_rate(rate)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"jobs must be a positive integer, got {jobs!r}")
+    report = BatchReport()
+    good: list[tuple[int, Sequence]] = []
+    source = Path(lines_file)
+    for number, line in _lines(source):
+        try:
+            good.append((number, parse(line)))
+        except DtmfSyntaxError as exc:
+            report.bad.append(BadLine(number, line, exc.position, str(exc)))
+    options: dict[str, Any] = {
+        "rate": rate,
+        "tone_ms": tone_ms,
+        "gap_ms": gap_ms,
+        "level_dbm0": level_dbm0,
+        "twist_db": twist_db,
+        "ramp_ms": ramp_ms,
+        "dtype": SUBTYPES[subtype],
+    }
+    if good:
+        render_many([good[0][1]], **options)  # check the options before creating anything
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AudioFileError(f"cannot create {str(target)!r}: {exc.strerror}") from exc
+    width = max(5, len(str(max((n for n, _ in good), default=0))))
+
+    def name(number: int) -> Path:
+        return target / f"line-{number:0{width}d}{suffix}"
+
+    def work(chunk: list[tuple[int, Sequence]]) -> list[tuple[int, Path, float]]:
+        batch = render_many([sequence for _, sequence in chunk], **options)
+        done = []
+        for (number, _), audio in zip(chunk, batch, strict=True):
+            write_audio(name(number), audio, rate, subtype)
+            done.append((number, name(number), audio.size / rate))
+        if progress is not None:
+            progress(len(chunk))
+        return done
+
+    chunks = [good[i : i + CHUNK] for i in range(0, len(good), CHUNK)]
+    results: list[tuple[int, Path, float]] = []
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        for done in pool.map(work, chunks):
+            results.extend(done)
+    except BaseException:
+        # Stop at the first failure: chunks not started are dropped, running ones finish.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
+    for _, path, seconds in results:
+        report.written.append(path)
+        report.seconds += seconds
+    by_line = {number: sequence.text for number, sequence in good}
+    index = target / "index.tsv"
+    rows = ["file\tline\tseconds\tdtmfOut"] + [
+        f"{path.name}\t{number}\t{seconds:.3f}\t{by_line[number]}"
+        for number, path, seconds in results
+    ]
+    _write_text(index, "\n".join(rows) + "\n")
+    report.index = index
+    return report
+
+
+def _write_text(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise AudioFileError(f"cannot write {str(path)!r}: {exc.strerror}") from exc
+
+
+def progress_bar(total: int) -> Any:
+    """A tqdm bar on stderr when it is a terminal and tqdm is installed; otherwise None."""
+    if not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="file", file=sys.stderr)
+
+
+FORMAT_SUFFIXES: Final = tuple(FORMATS)

@@ -1,0 +1,147 @@
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from dtmfkit import AudioFileError, render
+from dtmfkit.cli import main
+
+LINES = ["9193334444", "1WWW,59#", "12a4", "", "1Ww2Ww1Ww#", "#*0", " 5"]
+
+
+def lines_file(folder: Path, lines: list[str] = LINES) -> Path:
+    path = folder / "lines.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_batch_writes_one_file_per_good_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    out_dir = tmp_path / "out"
+    status, out, err = run(
+        capsys,
+        "render",
+        "--batch",
+        str(lines_file(tmp_path)),
+        "--out-dir",
+        str(out_dir),
+        "--jobs",
+        jobs,
+    )
+    assert status == 2  # two bad lines
+    assert err.splitlines() == [
+        (
+            f"{tmp_path / 'lines.txt'}:3: invalid DTMF character 'a' at position 3 in '12a4'; "
+            "valid are 0-9, A-D, *, #, and the pauses ',', 'w', 'W'"
+        ),
+        (
+            f"{tmp_path / 'lines.txt'}:7: invalid DTMF character ' ' at position 1 in ' 5'; "
+            "valid are 0-9, A-D, *, #, and the pauses ',', 'w', 'W'"
+        ),
+    ]
+    assert "2 bad line(s) skipped" in out
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert names == [
+        "index.tsv",
+        "line-00001.wav",
+        "line-00002.wav",
+        "line-00005.wav",
+        "line-00006.wav",
+    ]
+    for number, text in ((1, LINES[0]), (2, LINES[1]), (5, LINES[4]), (6, LINES[5])):
+        data, rate = sf.read(out_dir / f"line-{number:05d}.wav", dtype="int16")
+        assert rate == 8000
+        assert np.array_equal(data, render(text, dtype="int16"))
+    index = (out_dir / "index.tsv").read_text().splitlines()
+    assert index[0] == "file\tline\tseconds\tdtmfOut"
+    assert index[2] == "line-00002.wav\t2\t5.100\t1WWW,59#"
+
+
+def test_batch_flac_and_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = lines_file(tmp_path, ["123", "456"])
+    argv = ["render", "--batch", str(source), "--out-dir", str(tmp_path / "o"), "--format", "flac"]
+    status, _, err = run(capsys, *argv, "--rate", "16000", "--tone-ms", "100")
+    assert (status, err) == (0, "")
+    data, rate = sf.read(tmp_path / "o" / "line-00002.flac", dtype="int16")
+    assert rate == 16000
+    assert np.array_equal(data, render("456", rate=16000, tone_ms=100, dtype="int16"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--batch", "{dir}/missing.txt", "--out-dir", "{dir}/o"], "cannot read"),
+        (["--batch", "{dir}/lines.txt"], "--batch needs --out-dir DIR"),
+        (["123", "--batch", "{dir}/lines.txt", "--out-dir", "{dir}/o"], "takes no TEXT"),
+        (["--batch", "{dir}/lines.txt", "--out-dir", "{dir}/o", "--jobs", "0"], "jobs must be"),
+        (["--batch", "{dir}/lines.txt", "--out-dir", "{dir}/o", "--rate", "3000"], "too low"),
+        (["--batch", "{dir}/lines.txt", "--out-dir", "{dir}/o", "--format", "mp3"], "invalid"),
+    ],
+)
+def test_batch_bad_input_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    lines_file(tmp_path, ["123"])
+    status, out, err = run(capsys, "render", *(a.format(dir=tmp_path) for a in argv))
+    assert (status, out) == (2, "")
+    assert message in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_batch_unwritable_directory_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "o").write_text("a file where the folder should be")
+    source = lines_file(tmp_path, ["123"])
+    status, _, err = run(capsys, "render", "--batch", str(source), "--out-dir", str(tmp_path / "o"))
+    assert status == 1
+    assert "cannot create" in err
+
+
+def test_failure_mid_batch_leaves_finished_files_complete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch_module = sys.modules["dtmfkit.batch"]
+    real_write = batch_module.write_audio
+    written: list[Path] = []
+
+    def failing_write(path: Path, *args: object) -> None:
+        if len(written) == 70:  # in the second chunk of 64
+            path.with_name(f".{path.name}.partial.tmp").write_bytes(b"half")
+            path.with_name(f".{path.name}.partial.tmp").unlink()
+            raise AudioFileError(f"cannot write {str(path)!r}: No space left on device")
+        real_write(path, *args)  # type: ignore[arg-type]
+        written.append(path)
+
+    monkeypatch.setattr(batch_module, "write_audio", failing_write)
+    source = lines_file(tmp_path, [f"{i:04d}" for i in range(200)])
+    status, _, err = run(capsys, "render", "--batch", str(source), "--out-dir", str(tmp_path / "o"))
+    assert status == 1
+    assert "No space left on device" in err
+    files = sorted((tmp_path / "o").iterdir())
+    assert [p.name for p in files] == [p.name for p in sorted(written)]
+    assert len(files) == 70  # the batch stopped at the failure
+    assert not any(p.name.startswith(".") for p in files)
+    for path in files:
+        data, _ = sf.read(path, dtype="int16")
+        number = int(path.stem.split("-")[1])
+        assert np.array_equal(data, render(f"{number - 1:04d}", dtype="int16"))
+
+
+def test_no_progress_bar_when_not_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = lines_file(tmp_path, ["1"] * 10)
+    status, _, err = run(capsys, "render", "--batch", str(source), "--out-dir", str(tmp_path / "o"))
+    assert (status, err) == (0, "")
