@@ -30,7 +30,7 @@ from dtmfkit.errors import AudioFileError, DtmfSyntaxError, ParameterError
 from dtmfkit.grammar import Sequence, parse
 from dtmfkit.io import FORMATS, SUBTYPES, file_format, write_audio
 from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS, render_many
-from dtmfkit.timing import DEFAULT_GAP_MS, DEFAULT_TONE_MS, Milliseconds, sample_rate
+from dtmfkit.timing import Milliseconds, sample_rate
 
 __all__ = ["BadLine", "BatchReport", "render_lines"]
 
@@ -87,8 +87,8 @@ def render_lines(
     suffix: str = ".wav",
     subtype: str = "PCM_16",
     rate: int = 8000,
-    tone_ms: Milliseconds = DEFAULT_TONE_MS,
-    gap_ms: Milliseconds = DEFAULT_GAP_MS,
+    tone_ms: Milliseconds | None = None,
+    gap_ms: Milliseconds | None = None,
     level_dbm0: float = DEFAULT_LEVEL_DBM0,
     twist_db: float = 0.0,
     ramp_ms: Milliseconds = DEFAULT_RAMP_MS,

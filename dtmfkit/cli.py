@@ -344,7 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
       0  1         0.000    0.200      697     1209
       1  w         0.200    0.700        -        -
       2  2         0.700    0.900      697     1336
-    total 0.900 s (7200 samples at 8000 Hz); tone 200 ms, gap 400 ms, pauses replace the gap
+    total 0.900 s (7200 samples at 8000 Hz)
+    timing (catapult): tone 200 ms, gap 400 ms, pauses replace the gap
     0
     """
     parser = build_parser()

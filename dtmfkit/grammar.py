@@ -28,29 +28,34 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from dtmfkit.errors import DtmfSyntaxError, echo
+from dtmfkit.errors import DtmfSyntaxError, ParameterError, echo
 from dtmfkit.keypad import FREQUENCIES, KEYS
 
-__all__ = ["MAX_LENGTH", "PAUSE_SECONDS", "Event", "Pause", "Sequence", "Tone", "parse"]
+__all__ = [
+    "CATAPULT",
+    "MAX_LENGTH",
+    "PAUSE_SECONDS",
+    "Event",
+    "Grammar",
+    "Pause",
+    "Sequence",
+    "Skipped",
+    "Tone",
+    "parse",
+]
 
 #: Catapult v1: "Allows a maximum of 92 characters."
 MAX_LENGTH: Final = 92
 #: Catapult v1: "The , and lowercase w characters introduce a half-second pause ...
 #: The W character introduces a one-second pause."
 PAUSE_SECONDS: Final = {",": Fraction(1, 2), "w": Fraction(1, 2), "W": Fraction(1)}
-#: Every valid character; ``ALPHABET.index(c)`` is the character's code (keys first, as in KEYS).
+#: Character codes: ``ALPHABET.index(c)``: the 16 keys (as in KEYS), then the pauses.
 ALPHABET: Final = KEYS + "".join(PAUSE_SECONDS)
-#: Codes ``>= PAUSE_CODE`` are pauses.
+#: Codes ``>= PAUSE_CODE`` are not tones.
 PAUSE_CODE: Final = len(KEYS)
+#: The code of a character a platform accepts but skips (Asterisk and ``,``).
+SKIP_CODE: Final = len(ALPHABET)
 INVALID_CODE: Final = 255
-
-# [0-9] in an explicit class is ASCII only, and fullmatch (unlike ^...$) refuses a trailing "\n".
-_VALID: Final = re.compile(f"[{re.escape(ALPHABET)}]{{1,{MAX_LENGTH}}}")
-
-#: Byte → code lookup for the vectorized encoder; INVALID_CODE for every byte outside the grammar.
-CODE_TABLE: Final = np.full(256, INVALID_CODE, dtype=np.uint8)
-CODE_TABLE[np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)] = np.arange(len(ALPHABET))
-CODE_TABLE.flags.writeable = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,34 +100,188 @@ class Pause:
         return self.char
 
 
-Event = Tone | Pause
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A character the platform accepts but skips, making no sound (Asterisk and ``,``)."""
 
-_EVENTS: Final[dict[str, Event]] = {key: Tone(key) for key in KEYS} | {
-    char: Pause(char) for char in PAUSE_SECONDS
-}
+    char: str
+
+    def __str__(self) -> str:
+        return self.char
+
+
+Event = Tone | Pause | Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    """The characters one platform accepts in its DTMF strings, and what each means.
+
+    Build one with :meth:`build`. :data:`CATAPULT` is the grammar of ``dtmfOut`` and the
+    default everywhere; :mod:`dtmfkit.profiles` has the others.
+
+    Attributes
+    ----------
+    name : str
+    label : str
+        What the platform calls the string (for messages), e.g. ``"dtmfOut"``.
+    max_length : int
+    characters : tuple of (str, int)
+        Every accepted character and its code (see ``ALPHABET``; ``SKIP_CODE`` for skipped).
+    valid : str
+        The accepted characters in words, for messages.
+    """
+
+    name: str
+    label: str
+    max_length: int
+    characters: tuple[tuple[str, int], ...]
+    valid: str
+    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _table: npt.NDArray[np.uint8] = field(init=False, repr=False, compare=False)
+    _events: dict[str, Event] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        chars = "".join(char for char, _ in self.characters)
+        # [0-9] in an explicit class is ASCII only; fullmatch (unlike ^...$) refuses a final "\n".
+        pattern = re.compile(f"[{re.escape(chars)}]{{1,{self.max_length}}}")
+        table = np.full(256, INVALID_CODE, dtype=np.uint8)
+        events: dict[str, Event] = {}
+        for char, code in self.characters:
+            table[ord(char)] = code
+            if code < PAUSE_CODE:
+                events[char] = Tone(KEYS[code])
+            elif code < SKIP_CODE:
+                events[char] = Pause(char)
+            else:
+                events[char] = Skipped(char)
+        table.flags.writeable = False
+        for name, value in (("_pattern", pattern), ("_table", table), ("_events", events)):
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def build(
+        cls,
+        name: str,
+        *,
+        label: str,
+        max_length: int,
+        lower_case_keys: bool = False,
+        keys: str = KEYS,
+        pauses: str = ",wW",
+        skipped: str = "",
+    ) -> Grammar:
+        """A grammar from the keys, pause characters and skipped characters it accepts."""
+        characters = [(key, KEYS.index(key)) for key in keys]
+        if lower_case_keys:
+            characters += [(key.lower(), KEYS.index(key)) for key in keys if key.isalpha()]
+        characters += [(char, ALPHABET.index(char)) for char in pauses]
+        characters += [(char, SKIP_CODE) for char in skipped]
+        words = "0-9" if "0" in keys else ""
+        letters = "".join(k for k in keys if k.isalpha())
+        if letters:
+            words += ", A-D" + (" and a-d" if lower_case_keys else "")
+        words += ", *, #"
+        if pauses:
+            words += ", and the pauses " + ", ".join(repr(p) for p in pauses)
+        if skipped:
+            words += " (" + ", ".join(repr(c) for c in skipped) + " accepted and skipped)"
+        return cls(name, label, max_length, tuple(characters), words)
+
+    def check(self, text: object) -> str:
+        """Return `text` if this grammar accepts it; raise as :func:`parse` does otherwise."""
+        if not isinstance(text, str):
+            raise TypeError(f"{self.label} must be a str, not {type(text).__name__}: {text!r}")
+        if self._pattern.fullmatch(text) is None:
+            raise self._error(text)
+        return text
+
+    def events(self, text: str) -> tuple[Event, ...]:
+        """One event per character of an accepted `text`."""
+        return tuple(self._events[char] for char in self.check(text))
+
+    def _error(self, text: str) -> DtmfSyntaxError:
+        for index, char in enumerate(text):
+            if char not in self._events:
+                return DtmfSyntaxError(
+                    f"invalid DTMF character {char!r} at position {index + 1} in {echo(text)}; "
+                    f"valid are {self.valid}",
+                    text=text,
+                    position=index + 1,
+                )
+        if not text:
+            return DtmfSyntaxError(
+                f"empty {self.label}: give at least one character", text=text, position=0
+            )
+        return DtmfSyntaxError(
+            f"{self.label} is {len(text)} characters long, at most {self.max_length} are "
+            f"allowed: {echo(text)}",
+            text=text,
+            position=self.max_length + 1,
+        )
+
+    def encode_many(
+        self, sources: Iterable[str | Sequence]
+    ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+        """Validate many strings at once; return their codes, concatenated, and their lengths.
+
+        Raises exactly what :func:`parse` raises for the first invalid string.
+        """
+        texts = []
+        for source in sources:
+            if isinstance(source, Sequence):
+                if source.grammar != self:
+                    raise ParameterError(
+                        f"{source.text!r} was parsed with the {source.grammar.name} grammar, "
+                        f"not {self.name}"
+                    )
+                texts.append(source.text)
+            else:
+                texts.append(source)
+        try:
+            joined = "".join(texts).encode("ascii")
+        except (TypeError, UnicodeEncodeError):
+            for text in texts:
+                self.check(text)
+            raise  # pragma: no cover - check() raised for the offending item
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        codes = self._table[np.frombuffer(joined, dtype=np.uint8)]
+        if len(texts) and (
+            lengths.min() < 1 or lengths.max() > self.max_length or codes.max() == INVALID_CODE
+        ):
+            for text in texts:
+                self.check(text)
+        return codes, lengths
+
+
+#: Catapult v1 ``dtmfOut``: ``[A-D0-9#*,wW]``, 1 to 92 characters.
+CATAPULT: Final = Grammar.build("catapult", label="dtmfOut", max_length=MAX_LENGTH)
 
 
 @dataclass(frozen=True, slots=True)
 class Sequence:
-    """A valid ``dtmfOut`` string and the events it stands for.
+    """A valid DTMF string and the events it stands for.
 
     Build one with :func:`parse` (or ``Sequence(text)``, which is the same); every instance
-    holds a valid string. Two sequences are equal when their texts are.
+    holds a string its grammar accepts. Two sequences are equal when their texts and grammars
+    are.
 
     Attributes
     ----------
     text : str
         The original string, unchanged: what a sender posts.
-    events : tuple of Tone and Pause
+    grammar : Grammar
+        Catapult's ``dtmfOut`` grammar unless another platform's was asked for.
+    events : tuple of Tone, Pause and Skipped
         One event per character, in order.
     """
 
     text: str
+    grammar: Grammar = field(default=CATAPULT, repr=False)
     events: tuple[Event, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        check(self.text)
-        object.__setattr__(self, "events", tuple(_EVENTS[char] for char in self.text))
+        object.__setattr__(self, "events", self.grammar.events(self.text))
 
     @property
     def keys(self) -> str:
@@ -176,50 +335,14 @@ def parse(text: str) -> Sequence:
 
 def check(text: object) -> str:
     """Return `text` if it is a valid ``dtmfOut`` string; raise as :func:`parse` does otherwise."""
-    if not isinstance(text, str):
-        raise TypeError(f"dtmfOut must be a str, not {type(text).__name__}: {text!r}")
-    if _VALID.fullmatch(text) is None:
-        raise _syntax_error(text)
-    return text
-
-
-def _syntax_error(text: str) -> DtmfSyntaxError:
-    for index, char in enumerate(text):
-        if char not in _EVENTS:
-            return DtmfSyntaxError(
-                f"invalid DTMF character {char!r} at position {index + 1} in {echo(text)}; "
-                "valid are 0-9, A-D, *, #, and the pauses ',', 'w', 'W'",
-                text=text,
-                position=index + 1,
-            )
-    if not text:
-        return DtmfSyntaxError("empty dtmfOut: give at least one character", text=text, position=0)
-    return DtmfSyntaxError(
-        f"dtmfOut is {len(text)} characters long, at most {MAX_LENGTH} are allowed: {echo(text)}",
-        text=text,
-        position=MAX_LENGTH + 1,
-    )
+    return CATAPULT.check(text)
 
 
 def encode_many(
-    sources: Iterable[str | Sequence],
+    sources: Iterable[str | Sequence], grammar: Grammar = CATAPULT
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
     """Validate many strings at once and return their character codes, concatenated, and lengths.
 
     Raises exactly what :func:`parse` raises for the first invalid string.
     """
-    texts = [s.text if isinstance(s, Sequence) else s for s in sources]
-    try:
-        joined = "".join(texts).encode("ascii")
-    except (TypeError, UnicodeEncodeError):
-        for text in texts:
-            check(text)
-        raise  # pragma: no cover - check() raised for the offending item
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    codes = CODE_TABLE[np.frombuffer(joined, dtype=np.uint8)]
-    if len(texts) and (
-        lengths.min() < 1 or lengths.max() > MAX_LENGTH or codes.max() == INVALID_CODE
-    ):
-        for text in texts:
-            check(text)
-    return codes, lengths
+    return grammar.encode_many(sources)

@@ -26,8 +26,9 @@ import numpy.typing as npt
 import soundfile as sf
 
 from dtmfkit.errors import AudioFileError, ParameterError
+from dtmfkit.profiles import Profile
 from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS, Source, render
-from dtmfkit.timing import DEFAULT_GAP_MS, DEFAULT_TONE_MS, Milliseconds, Timeline, schedule
+from dtmfkit.timing import Milliseconds, Timeline, schedule
 
 __all__ = ["FORMATS", "SUBTYPES", "read", "write"]
 
@@ -87,11 +88,12 @@ def write(
     *,
     subtype: str = "PCM_16",
     rate: int = 8000,
-    tone_ms: Milliseconds = DEFAULT_TONE_MS,
-    gap_ms: Milliseconds = DEFAULT_GAP_MS,
+    tone_ms: Milliseconds | None = None,
+    gap_ms: Milliseconds | None = None,
     level_dbm0: float = DEFAULT_LEVEL_DBM0,
     twist_db: float = 0.0,
     ramp_ms: Milliseconds = DEFAULT_RAMP_MS,
+    profile: str | Profile | None = None,
 ) -> Timeline:
     """Render a ``dtmfOut`` string into a WAV or FLAC file.
 
@@ -103,7 +105,7 @@ def write(
         The ``dtmfOut`` string or a parsed sequence.
     subtype : {"PCM_16", "PCM_24", "FLOAT", "ULAW", "ALAW"}, default "PCM_16"
         Sample encoding; μ-law and A-law (what telephony uses) are WAV only.
-    rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms
+    rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, profile
         As :func:`dtmfkit.render`.
 
     Returns
@@ -128,12 +130,13 @@ def write(
     if not isinstance(subtype, str):
         raise TypeError(f"subtype must be a str, not {type(subtype).__name__}")
     file_format(path, subtype)
-    timeline = schedule(source, rate=rate, tone_ms=tone_ms, gap_ms=gap_ms)
+    timeline = schedule(source, rate=rate, tone_ms=tone_ms, gap_ms=gap_ms, profile=profile)
     audio = render(
         timeline.sequence,
         rate=rate,
         tone_ms=tone_ms,
         gap_ms=gap_ms,
+        profile=profile,
         level_dbm0=level_dbm0,
         twist_db=twist_db,
         ramp_ms=ramp_ms,

@@ -36,16 +36,11 @@ import numpy as np
 import numpy.typing as npt
 
 from dtmfkit.errors import ParameterError
-from dtmfkit.grammar import PAUSE_CODE, Sequence, encode_many
+from dtmfkit.grammar import PAUSE_CODE, Grammar, Sequence
 from dtmfkit.keypad import FREQUENCIES, HIGH_GROUP_HZ, KEYS
-from dtmfkit.timing import (
-    DEFAULT_GAP_MS,
-    DEFAULT_TONE_MS,
-    Milliseconds,
-    Timing,
-    milliseconds,
-    sample_rate,
-)
+from dtmfkit.profiles import Profile
+from dtmfkit.profiles import get as get_profile
+from dtmfkit.timing import Milliseconds, Timing, milliseconds, sample_rate
 
 __all__ = [
     "DEFAULT_LEVEL_DBM0",
@@ -100,6 +95,7 @@ class Synth:
 
     rate: int
     timing: Timing
+    grammar: Grammar
     low_amplitude: float
     high_amplitude: float
     ramp_samples: int
@@ -119,9 +115,11 @@ class Synth:
         twist_db: object,
         ramp_ms: object,
         dtype: object,
+        profile: object = None,
     ) -> Synth:
+        chosen = get_profile(profile)  # type: ignore[arg-type]
         rate = sample_rate(rate)
-        timing = Timing(tone_ms, gap_ms)  # type: ignore[arg-type]
+        timing = chosen.timing_for(tone_ms, gap_ms)  # type: ignore[arg-type]
         if 2 * max(HIGH_GROUP_HZ) >= rate:
             raise ParameterError(
                 f"rate={rate} Hz is too low: the 1633 Hz tone needs a rate above "
@@ -141,12 +139,14 @@ class Synth:
         shortest_tone = math.floor(timing.tone_ms * rate / 1000)
         if 2 * ramp_samples > shortest_tone:
             raise ParameterError(
-                f"ramp_ms={ramp_ms!r} is too long for tone_ms={tone_ms!r}: both ramps must fit "
-                "in the tone"
+                f"ramp_ms={ramp_ms!r} is too long for tone_ms={float(timing.tone_ms):g}: both ramps "
+                "must fit in the tone"
             )
         if shortest_tone < 1:
-            raise ParameterError(f"tone_ms={tone_ms!r} is shorter than one sample at {rate} Hz")
-        return cls(rate, timing, low, high, ramp_samples, _dtype(dtype))
+            raise ParameterError(
+                f"tone_ms={float(timing.tone_ms):g} is shorter than one sample at {rate} Hz"
+            )
+        return cls(rate, timing, chosen.grammar, low, high, ramp_samples, _dtype(dtype))
 
     def blocks(self, length: int) -> npt.NDArray[np.generic]:
         """The 16 keys' tones of `length` samples, shape (16, length), in `dtype`; read-only."""
@@ -164,7 +164,7 @@ class Synth:
         text = source.text if isinstance(source, Sequence) else source
         plan = self._plans.get(text) if isinstance(text, str) else None
         if plan is None:
-            codes, lengths = encode_many([text])
+            codes, lengths = self.grammar.encode_many([text if isinstance(text, str) else source])
             starts, stops, totals = self.timing.boundaries(codes, lengths, self.rate)
             plan = Plan.of(int(totals[0]), codes, starts, stops)
             if len(self._plans) >= _PLAN_CACHE:
@@ -280,9 +280,10 @@ def synth(
     twist_db: object,
     ramp_ms: object,
     dtype: object,
+    profile: object = None,
 ) -> Synth:
     """Validated settings for these arguments (cached, so repeated calls cost next to nothing)."""
-    args = (rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, dtype)
+    args = (rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, dtype, profile)
     try:
         return _cached_synth(*args)
     except TypeError:
@@ -312,13 +313,14 @@ def render(
     source: Source,
     *,
     rate: int = 8000,
-    tone_ms: Milliseconds = DEFAULT_TONE_MS,
-    gap_ms: Milliseconds = DEFAULT_GAP_MS,
+    tone_ms: Milliseconds | None = None,
+    gap_ms: Milliseconds | None = None,
     level_dbm0: float = DEFAULT_LEVEL_DBM0,
     twist_db: float = 0.0,
     ramp_ms: Milliseconds = DEFAULT_RAMP_MS,
     dtype: DType | None = None,
     out: npt.NDArray[np.generic] | None = None,
+    profile: str | Profile | None = None,
 ) -> Audio:
     """Render a ``dtmfOut`` string into the audio a call would hear.
 
@@ -328,8 +330,9 @@ def render(
         The ``dtmfOut`` string (parsed here) or a parsed :class:`~dtmfkit.Sequence`.
     rate : int, default 8000
         Sample rate in Hz; above 3266 so that 1633 Hz stays below Nyquist.
-    tone_ms, gap_ms : number, default 200 and 400
-        Tone length and the silence between consecutive tones, in ms.
+    tone_ms, gap_ms : number, optional
+        Tone length and the silence between consecutive tones, in ms; the profile's by
+        default (Catapult: 200 and 400).
     level_dbm0 : float, default -10.0
         Level of the low-group tone in dBm0 (a full-scale sine is +3.17 dBm0).
     twist_db : float, default 0.0
@@ -341,6 +344,8 @@ def render(
     out : np.ndarray, optional
         Contiguous 1-D buffer to render into; it must hold at least
         :func:`samples_needed` samples. The result is a view of its start.
+    profile : str or Profile, default "catapult"
+        Whose grammar and timing (see :mod:`dtmfkit.profiles`).
 
     Returns
     -------
@@ -367,7 +372,7 @@ def render(
     """
     if dtype is None:
         dtype = out.dtype if isinstance(out, np.ndarray) else "float32"
-    settings = synth(rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, dtype)
+    settings = synth(rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, dtype, profile)
     plan = settings.plan(source)
     audio = _output(out, plan.length, settings.dtype)
     settings.place(audio, plan, clear=out is not None)
@@ -413,13 +418,14 @@ def render_many(
     sources: Iterable[Source],
     *,
     rate: int = 8000,
-    tone_ms: Milliseconds = DEFAULT_TONE_MS,
-    gap_ms: Milliseconds = DEFAULT_GAP_MS,
+    tone_ms: Milliseconds | None = None,
+    gap_ms: Milliseconds | None = None,
     level_dbm0: float = DEFAULT_LEVEL_DBM0,
     twist_db: float = 0.0,
     ramp_ms: Milliseconds = DEFAULT_RAMP_MS,
     dtype: DType | None = None,
     out: npt.NDArray[np.generic] | None = None,
+    profile: str | Profile | None = None,
 ) -> Batch:
     """Render many ``dtmfOut`` strings at once into one contiguous buffer.
 
@@ -430,7 +436,7 @@ def render_many(
     Parameters
     ----------
     sources : iterable of str or Sequence
-    rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, dtype, out
+    rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, dtype, out, profile
         As :func:`render`; `out` must hold the total of all renderings
         (:func:`samples_needed` tells it).
 
@@ -447,8 +453,8 @@ def render_many(
     """
     if dtype is None:
         dtype = out.dtype if isinstance(out, np.ndarray) else "float32"
-    settings = synth(rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, dtype)
-    codes, lengths = encode_many(sources)
+    settings = synth(rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, dtype, profile)
+    codes, lengths = settings.grammar.encode_many(sources)
     starts, stops, totals = settings.timing.boundaries(codes, lengths, settings.rate)
     offsets = np.zeros(totals.size + 1, dtype=np.int64)
     np.cumsum(totals, out=offsets[1:])
@@ -463,8 +469,9 @@ def samples_needed(
     sources: Source | Iterable[Source],
     *,
     rate: int = 8000,
-    tone_ms: Milliseconds = DEFAULT_TONE_MS,
-    gap_ms: Milliseconds = DEFAULT_GAP_MS,
+    tone_ms: Milliseconds | None = None,
+    gap_ms: Milliseconds | None = None,
+    profile: str | Profile | None = None,
 ) -> int:
     """Length in samples of :func:`render` (one string) or :func:`render_many` (an iterable).
 
@@ -476,6 +483,7 @@ def samples_needed(
     6400
     """
     many = [sources] if isinstance(sources, str | Sequence) else sources
-    codes, lengths = encode_many(many)
-    timing = Timing(tone_ms, gap_ms)  # type: ignore[arg-type]
+    chosen = get_profile(profile)
+    codes, lengths = chosen.grammar.encode_many(many)
+    timing = chosen.timing_for(tone_ms, gap_ms)
     return int(timing.boundaries(codes, lengths, sample_rate(rate))[2].sum())

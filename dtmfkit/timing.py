@@ -29,13 +29,16 @@ import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from dtmfkit.errors import ParameterError
-from dtmfkit.grammar import PAUSE_CODE, PAUSE_SECONDS, Event, Sequence, Tone, encode_many, parse
+
+if TYPE_CHECKING:
+    from dtmfkit.profiles import Profile
+from dtmfkit.grammar import PAUSE_CODE, PAUSE_SECONDS, Event, Sequence, Skipped, Tone
 
 __all__ = ["DEFAULT_GAP_MS", "DEFAULT_TONE_MS", "Scheduled", "Timeline", "Timing", "schedule"]
 
@@ -98,35 +101,78 @@ class Timing:
         Length of every tone in ms (more than 0, at most 10 000).
     gap_ms : number, default 400
         Silence between two tones with no pause character between them (0 to 10 000 ms).
+    pauses : {"replace", "add"}, default "replace"
+        ``"replace"``: pause characters replace the gap (Catapult, Bandwidth); ``"add"``: every
+        tone is followed by the gap and pauses add to it (Asterisk).
+    lead_ms : number, default 0
+        Silence before everything.
+    gap_after_last : bool, default False
+        Whether the last tone is followed by the gap too (Asterisk; needs ``pauses="add"``).
 
     Examples
     --------
     >>> Timing(tone_ms=100, gap_ms=33.3)
-    Timing(tone_ms=Fraction(100, 1), gap_ms=Fraction(333, 10))
+    Timing(tone_ms=Fraction(100, 1), gap_ms=Fraction(333, 10), pauses='replace', \
+lead_ms=Fraction(0, 1), gap_after_last=False)
     """
 
     tone_ms: Fraction = Fraction(DEFAULT_TONE_MS)
     gap_ms: Fraction = Fraction(DEFAULT_GAP_MS)
+    pauses: str = "replace"
+    lead_ms: Fraction = Fraction(0)
+    gap_after_last: bool = False
     # Exact integer units, worked out once: durations count 1/(1000·per_ms) s.
     _durations: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
     _gap_units: int = field(init=False, repr=False, compare=False)
+    _lead_units: int = field(init=False, repr=False, compare=False)
     _denominator: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         tone_ms = milliseconds(self.tone_ms, "tone_ms", positive=True)
         gap_ms = milliseconds(self.gap_ms, "gap_ms")
-        per_ms = math.lcm(tone_ms.denominator, gap_ms.denominator)
+        lead_ms = milliseconds(self.lead_ms, "lead_ms")
+        if self.pauses not in ("replace", "add"):
+            raise ParameterError(f"pauses must be 'replace' or 'add', got {self.pauses!r}")
+        if self.gap_after_last and self.pauses != "add":
+            raise ParameterError("gap_after_last needs pauses='add'")
+        per_ms = math.lcm(tone_ms.denominator, gap_ms.denominator, lead_ms.denominator)
+        if per_ms > _MAX_DENOMINATOR:
+            raise ParameterError("tone_ms, gap_ms and lead_ms together are finer than 1 ns")
         pauses = [int(seconds * 1000 * per_ms) for seconds in PAUSE_SECONDS.values()]
-        durations = np.array([int(tone_ms * per_ms)] * PAUSE_CODE + pauses, dtype=np.int64)
+        # Tones, then the pause characters, then a skipped character, which lasts nothing.
+        durations = np.array([int(tone_ms * per_ms)] * PAUSE_CODE + pauses + [0], dtype=np.int64)
         durations.flags.writeable = False
         for name, value in (
             ("tone_ms", tone_ms),
             ("gap_ms", gap_ms),
+            ("lead_ms", lead_ms),
+            ("gap_after_last", bool(self.gap_after_last)),
             ("_durations", durations),
             ("_gap_units", int(gap_ms * per_ms)),
+            ("_lead_units", int(lead_ms * per_ms)),
             ("_denominator", 1000 * per_ms),
         ):
             object.__setattr__(self, name, value)
+
+    def describe(self) -> str:
+        """The timing in words.
+
+        Examples
+        --------
+        >>> Timing().describe()
+        'tone 200 ms, gap 400 ms, pauses replace the gap'
+        >>> Timing(100, 250, pauses="add", lead_ms=100, gap_after_last=True).describe()
+        'tone 100 ms, gap 250 ms after every tone (the last too), pauses add to it, 100 ms lead-in'
+        """
+        words = f"tone {_ms(self.tone_ms)} ms, gap {_ms(self.gap_ms)} ms"
+        if self.pauses == "replace":
+            words += ", pauses replace the gap"
+        else:
+            last = " (the last too)" if self.gap_after_last else ""
+            words = words + f" after every tone{last}, pauses add to it"
+        if self.lead_ms:
+            words += f", {_ms(self.lead_ms)} ms lead-in"
+        return words
 
     def boundaries(
         self, codes: npt.NDArray[np.uint8], lengths: npt.NDArray[np.int64], rate: int
@@ -140,17 +186,22 @@ class Timing:
         ends = np.cumsum(lengths)
         is_tone = codes < PAUSE_CODE
         duration = self._durations[codes]
-        # The gap goes before a tone whose predecessor, in the same string, is a tone.
+        # The gap follows a tone. With pauses replacing it, only when a tone comes next.
+        gap_follows = is_tone[:-1] & is_tone[1:] if self.pauses == "replace" else is_tone[:-1]
         step = duration.copy()
-        step[1:] += (is_tone[1:] & is_tone[:-1]) * self._gap_units
+        step[1:] += gap_follows * self._gap_units
         step[ends[:-1]] = duration[ends[:-1]]
         stop = np.cumsum(step)
         if lengths.size > 1:
             string_start = np.zeros(lengths.size, dtype=np.int64)
             string_start[1:] = stop[ends[:-1] - 1]
             stop -= np.repeat(string_start, lengths)
+        stop += self._lead_units
+        end = stop[ends - 1]
+        if self.gap_after_last:
+            end = end + is_tone[ends - 1] * self._gap_units
         # Every boundary rounded once, in one pass: starts, stops, then each string's end.
-        exact = np.concatenate([stop - duration, stop, stop[ends - 1]])
+        exact = np.concatenate([stop - duration, stop, end])
         samples = _round_div(exact * rate, self._denominator)
         n = codes.size
         return samples[:n], samples[n : 2 * n], samples[2 * n :]
@@ -205,6 +256,8 @@ class Timeline:
         One per character of the text.
     length : int
         Total length in samples.
+    profile : str
+        Name of the profile whose grammar and timing were used.
     """
 
     sequence: Sequence
@@ -212,6 +265,7 @@ class Timeline:
     timing: Timing
     entries: tuple[Scheduled, ...]
     length: int
+    profile: str = "catapult"
 
     @property
     def duration(self) -> float:
@@ -239,8 +293,8 @@ class Timeline:
             events.append(
                 {
                     "index": e.index,
-                    "char": e.char,
-                    "kind": "tone" if isinstance(e.event, Tone) else "pause",
+                    "char": self.sequence.text[e.index],
+                    "kind": _kind(e.event),
                     "start": e.start,
                     "stop": e.stop,
                     "start_s": e.start / self.rate,
@@ -251,9 +305,11 @@ class Timeline:
             )
         return {
             "text": self.sequence.text,
+            "profile": self.profile,
             "rate": self.rate,
             "tone_ms": float(self.timing.tone_ms),
             "gap_ms": float(self.timing.gap_ms),
+            "timing": self.timing.describe(),
             "length": self.length,
             "duration_s": self.duration,
             "events": events,
@@ -273,24 +329,30 @@ class Timeline:
           0  1         0.000    0.200      697     1209
           1  w         0.200    0.700        -        -
           2  #         0.700    0.900      941     1477
-        total 0.900 s (7200 samples at 8000 Hz); tone 200 ms, gap 400 ms, pauses replace the gap
+        total 0.900 s (7200 samples at 8000 Hz)
+        timing (catapult): tone 200 ms, gap 400 ms, pauses replace the gap
         """
         lines = ["  #  event   start s   stop s   low Hz  high Hz"]
         for e in self.entries:
             low, high = e.event.frequencies if isinstance(e.event, Tone) else ("-", "-")
+            char = self.sequence.text[e.index]
+            note = "  skipped" if isinstance(e.event, Skipped) else ""
             lines.append(
-                f"{e.index:>3}  {e.char:<5} {e.start / self.rate:>9.3f} {e.stop / self.rate:>8.3f}"
-                f" {low:>8} {high:>8}"
+                f"{e.index:>3}  {char:<5} {e.start / self.rate:>9.3f} {e.stop / self.rate:>8.3f}"
+                f" {low:>8} {high:>8}{note}"
             )
-        lines.append(
-            f"total {self.duration:.3f} s ({self.length} samples at {self.rate} Hz); "
-            f"tone {_ms(self.timing.tone_ms)} ms, gap {_ms(self.timing.gap_ms)} ms, "
-            "pauses replace the gap"
-        )
+        lines.append(f"total {self.duration:.3f} s ({self.length} samples at {self.rate} Hz)")
+        lines.append(f"timing ({self.profile}): {self.timing.describe()}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.format()
+
+
+def _kind(event: Event) -> str:
+    if isinstance(event, Tone):
+        return "tone"
+    return "pause" if not isinstance(event, Skipped) else "skipped"
 
 
 def _ms(value: Fraction) -> str:
@@ -301,19 +363,23 @@ def schedule(
     source: str | Sequence,
     *,
     rate: int = 8000,
-    tone_ms: Milliseconds = DEFAULT_TONE_MS,
-    gap_ms: Milliseconds = DEFAULT_GAP_MS,
+    tone_ms: Milliseconds | None = None,
+    gap_ms: Milliseconds | None = None,
+    profile: str | Profile | None = None,
 ) -> Timeline:
-    """Compute the timeline of a ``dtmfOut`` string.
+    """Compute the timeline of a DTMF string.
 
     Parameters
     ----------
     source : str or Sequence
-        The string (parsed here) or an already parsed sequence.
+        The string (parsed here, with the profile's grammar) or an already parsed sequence.
     rate : int, default 8000
         Sample rate in Hz.
-    tone_ms, gap_ms : number
-        Tone length and the silence between consecutive tones, in ms (see :class:`Timing`).
+    tone_ms, gap_ms : number, optional
+        Tone length and the silence between consecutive tones, in ms; the profile's by default
+        (Catapult: 200 and 400).
+    profile : str or Profile, default "catapult"
+        Whose grammar and timing (see :mod:`dtmfkit.profiles`).
 
     Returns
     -------
@@ -324,7 +390,7 @@ def schedule(
     DtmfSyntaxError, TypeError
         As :func:`dtmfkit.parse`.
     ParameterError
-        For a rate or duration out of range.
+        For a rate, duration or profile out of range.
 
     Examples
     --------
@@ -333,10 +399,14 @@ def schedule(
     >>> schedule("1Ww2Ww1Ww#", rate=8000).duration
     5.3
     """
-    sequence = source if isinstance(source, Sequence) else parse(source)
+    # profiles builds on this module, so it is imported when first needed.
+    from dtmfkit.profiles import get
+
+    chosen = get(profile)
     rate = sample_rate(rate)
-    timing = Timing(tone_ms, gap_ms)  # type: ignore[arg-type]
-    codes, lengths = encode_many([sequence])
+    timing = chosen.timing_for(tone_ms, gap_ms)
+    sequence = source if isinstance(source, Sequence) else Sequence(source, chosen.grammar)
+    codes, lengths = chosen.grammar.encode_many([sequence])
     starts, stops, totals = timing.boundaries(codes, lengths, rate)
     entries = tuple(
         Scheduled(i, event, start, stop)
@@ -344,4 +414,4 @@ def schedule(
             zip(sequence.events, starts.tolist(), stops.tolist(), strict=True)
         )
     )
-    return Timeline(sequence, rate, timing, entries, int(totals[0]))
+    return Timeline(sequence, rate, timing, entries, int(totals[0]), chosen.name)
