@@ -220,6 +220,17 @@ class Grammar:
             position=self.max_length + 1,
         )
 
+    def text_of(self, source: str | Sequence) -> str:
+        """The text of `source`; a sequence must have been parsed with this grammar."""
+        if not isinstance(source, Sequence):
+            return source
+        if source.grammar != self:
+            raise ParameterError(
+                f"{source.text!r} was parsed with the {source.grammar.name} grammar, "
+                f"not {self.name}"
+            )
+        return source.text
+
     def encode_many(
         self, sources: Iterable[str | Sequence]
     ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
@@ -227,17 +238,7 @@ class Grammar:
 
         Raises exactly what :func:`parse` raises for the first invalid string.
         """
-        texts = []
-        for source in sources:
-            if isinstance(source, Sequence):
-                if source.grammar != self:
-                    raise ParameterError(
-                        f"{source.text!r} was parsed with the {source.grammar.name} grammar, "
-                        f"not {self.name}"
-                    )
-                texts.append(source.text)
-            else:
-                texts.append(source)
+        texts = [self.text_of(source) for source in sources]
         try:
             joined = "".join(texts).encode("ascii")
         except (TypeError, UnicodeEncodeError):

@@ -139,8 +139,8 @@ class Synth:
         shortest_tone = math.floor(timing.tone_ms * rate / 1000)
         if 2 * ramp_samples > shortest_tone:
             raise ParameterError(
-                f"ramp_ms={ramp_ms!r} is too long for tone_ms={float(timing.tone_ms):g}: both ramps "
-                "must fit in the tone"
+                f"ramp_ms={ramp_ms!r} is too long for tone_ms={float(timing.tone_ms):g}: "
+                "both ramps must fit in the tone"
             )
         if shortest_tone < 1:
             raise ParameterError(
@@ -161,10 +161,10 @@ class Synth:
 
     def plan(self, source: Source) -> Plan:
         """Where the tones of one string go at these settings (cached per text)."""
-        text = source.text if isinstance(source, Sequence) else source
+        text = self.grammar.text_of(source)
         plan = self._plans.get(text) if isinstance(text, str) else None
         if plan is None:
-            codes, lengths = self.grammar.encode_many([text if isinstance(text, str) else source])
+            codes, lengths = self.grammar.encode_many([text])
             starts, stops, totals = self.timing.boundaries(codes, lengths, self.rate)
             plan = Plan.of(int(totals[0]), codes, starts, stops)
             if len(self._plans) >= _PLAN_CACHE:
