@@ -24,15 +24,28 @@ from dtmfkit.errors import (
     DtmfError,
     DtmfSyntaxError,
     ForbiddenError,
+    MissingDependencyError,
     ParameterError,
+    PlaybackError,
     RateLimitError,
     SendFailedError,
     ServerError,
     TransportError,
 )
-from dtmfkit.grammar import MAX_LENGTH, PAUSE_SECONDS, Pause, Sequence, Tone, parse
+from dtmfkit.grammar import (
+    MAX_LENGTH,
+    PAUSE_SECONDS,
+    Grammar,
+    Pause,
+    Sequence,
+    Skipped,
+    Tone,
+    parse,
+)
 from dtmfkit.io import read, write
 from dtmfkit.keypad import FREQUENCIES, KEYS
+from dtmfkit.preview import Preview, PreviewWarning, preview
+from dtmfkit.profiles import PROFILES, Profile
 from dtmfkit.synth import Batch, render, render_many, samples_needed
 from dtmfkit.timing import Scheduled, Timeline, Timing, schedule
 
@@ -46,6 +59,7 @@ __all__ = [
     "KEYS",
     "MAX_LENGTH",
     "PAUSE_SECONDS",
+    "PROFILES",
     "AudioFileError",
     "AuthenticationError",
     "Batch",
@@ -60,14 +74,21 @@ __all__ = [
     "DtmfSyntaxError",
     "Emulator",
     "ForbiddenError",
+    "Grammar",
+    "MissingDependencyError",
     "ParameterError",
     "Pause",
+    "PlaybackError",
+    "Preview",
+    "PreviewWarning",
+    "Profile",
     "RateLimitError",
     "Scheduled",
     "SendFailedError",
     "SendResult",
     "Sequence",
     "ServerError",
+    "Skipped",
     "Timeline",
     "Timing",
     "Tone",
@@ -77,6 +98,7 @@ __all__ = [
     "decode",
     "detect",
     "parse",
+    "preview",
     "read",
     "render",
     "render_many",

@@ -28,7 +28,7 @@ from typing import Any, Final
 
 from dtmfkit.errors import AudioFileError, DtmfSyntaxError, ParameterError
 from dtmfkit.grammar import Sequence, parse
-from dtmfkit.io import FORMATS, SUBTYPES, file_format, write_audio
+from dtmfkit.io import FORMATS, SUBTYPES, atomic_write_bytes, file_format, write_audio
 from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS, render_many
 from dtmfkit.timing import Milliseconds, sample_rate
 
@@ -186,19 +186,9 @@ def render_lines(
         f"{path.name}\t{number}\t{seconds:.3f}\t{by_line[number]}"
         for number, path, seconds in results
     ]
-    _write_text(index, "\n".join(rows) + "\n")
+    atomic_write_bytes(index, ("\n".join(rows) + "\n").encode())
     report.index = index
     return report
-
-
-def _write_text(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise AudioFileError(f"cannot write {str(path)!r}: {exc.strerror}") from exc
 
 
 def progress_bar(total: int) -> Any:

@@ -28,11 +28,20 @@ from dtmfkit.catapult import (
 )
 from dtmfkit.detect import detect, spell
 from dtmfkit.emulator import DEFAULT_CREDENTIALS, Emulator
-from dtmfkit.errors import AudioFileError, CatapultError, DtmfError, ParameterError
+from dtmfkit.errors import (
+    AudioFileError,
+    CatapultError,
+    DtmfError,
+    MissingDependencyError,
+    ParameterError,
+    PlaybackError,
+)
 from dtmfkit.grammar import parse
 from dtmfkit.io import SUBTYPES, read, write, write_audio
-from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS
-from dtmfkit.timing import DEFAULT_GAP_MS, DEFAULT_TONE_MS, schedule
+from dtmfkit.play import play
+from dtmfkit.preview import preview
+from dtmfkit.profiles import PROFILES
+from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS, render
 
 __all__ = ["main"]
 
@@ -67,17 +76,26 @@ def _integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
+def _add_profile(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        default="catapult",
+        help="whose grammar and timing (catapult)",
+    )
+
+
 def _add_timing(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("timing")
     group.add_argument("--rate", type=_integer, default=8000, help="sample rate in Hz (8000)")
     group.add_argument(
-        "--tone-ms", type=_number, default=DEFAULT_TONE_MS, help="tone length (200 ms)"
+        "--tone-ms", type=_number, help="tone length (the profile's; catapult: 200 ms)"
     )
     group.add_argument(
         "--gap-ms",
         type=_number,
-        default=DEFAULT_GAP_MS,
-        help="silence between tones when no pause character stands between them (400 ms)",
+        help="silence between tones when no pause character stands between them "
+        "(the profile's; catapult: 400 ms)",
     )
 
 
@@ -105,6 +123,7 @@ def _render(args: argparse.Namespace) -> int:
     timeline = write(
         args.output,
         args.text,
+        profile=args.profile,
         subtype=args.subtype,
         rate=args.rate,
         tone_ms=args.tone_ms,
@@ -163,8 +182,37 @@ def _read_lines(path: str) -> list[str]:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    timeline = schedule(args.text, rate=args.rate, tone_ms=args.tone_ms, gap_ms=args.gap_ms)
-    print(timeline.to_json(indent=2) if args.json else timeline.format())
+    shown = preview(
+        args.text,
+        profile=args.profile,
+        rate=args.rate,
+        tone_ms=args.tone_ms,
+        gap_ms=args.gap_ms,
+        level_dbm0=args.level_dbm0,
+        twist_db=args.twist_db,
+    )
+    print(shown.to_json(indent=2) if args.json else shown.format(), flush=True)
+    options = {
+        "profile": args.profile,
+        "rate": args.rate,
+        "tone_ms": args.tone_ms,
+        "gap_ms": args.gap_ms,
+        "level_dbm0": args.level_dbm0,
+        "twist_db": args.twist_db,
+        "ramp_ms": args.ramp_ms,
+    }
+    if args.wav:
+        write(args.wav, shown.timeline.sequence, **options)
+        print(f"wrote {args.wav}", file=sys.stderr)
+    if args.plot:
+        # scipy.signal and matplotlib load only when a picture is asked for.
+        from dtmfkit.plot import save_spectrogram
+
+        save_spectrogram(args.plot, shown.timeline.sequence, **options)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    if args.play:
+        audio = render(shown.timeline.sequence, dtype="float32", **options)
+        play(audio, args.rate)
     return 0
 
 
@@ -274,6 +322,7 @@ def build_parser() -> Parser:
     batch.add_argument("--out-dir", metavar="DIR", help="folder for --batch output")
     batch.add_argument("--jobs", type=_integer, default=1, help="threads for --batch (1)")
     batch.add_argument("--format", choices=["wav", "flac"], default="wav", help="--batch files")
+    _add_profile(render)
     _add_timing(render)
     _add_sound(render)
     render.add_argument(
@@ -281,11 +330,19 @@ def build_parser() -> Parser:
     )
     render.set_defaults(run=_render)
 
-    preview = commands.add_parser("preview", help="print the timeline of a dtmfOut string")
-    preview.add_argument("text", metavar="TEXT")
-    _add_timing(preview)
-    preview.add_argument("--json", action="store_true", help="print the timeline as JSON")
-    preview.set_defaults(run=_preview)
+    shown = commands.add_parser(
+        "preview",
+        help="show what the far end will hear: timeline, sources, warnings, picture, sound",
+    )
+    shown.add_argument("text", metavar="TEXT")
+    _add_profile(shown)
+    _add_timing(shown)
+    _add_sound(shown)
+    shown.add_argument("--json", action="store_true", help="print the preview as JSON")
+    shown.add_argument("--plot", metavar="FILE.png", help="write a spectrogram picture")
+    shown.add_argument("--wav", metavar="FILE", help="write the audio (.wav or .flac)")
+    shown.add_argument("--play", action="store_true", help="play it (needs dtmfkit[play])")
+    shown.set_defaults(run=_preview)
 
     decode = commands.add_parser("decode", help="find the DTMF keys in an audio file")
     decode.add_argument("file", metavar="FILE", help="any file soundfile reads (WAV, FLAC, ...)")
@@ -298,7 +355,7 @@ def build_parser() -> Parser:
     decode.add_argument(
         "--gap-ms",
         type=_number,
-        default=DEFAULT_GAP_MS,
+        default=400,
         help="the gap the audio was made with, to tell it from pauses (400)",
     )
     decode.set_defaults(run=_decode)
@@ -339,13 +396,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["preview", "1w2"])
-      #  event   start s   stop s   low Hz  high Hz
-      0  1         0.000    0.200      697     1209
-      1  w         0.200    0.700        -        -
-      2  2         0.700    0.900      697     1336
+    >>> main(["preview", "1w2"])  # doctest: +ELLIPSIS
+    preview of '1w2' (catapult profile, 8000 Hz, -10 dBm0, twist +0 dB)
+    ...
     total 0.900 s (7200 samples at 8000 Hz)
     timing (catapult): tone 200 ms, gap 400 ms, pauses replace the gap
+    ...
+    warnings: none
     0
     """
     parser = build_parser()
@@ -355,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except UsageError as exc:
         return _fail(str(exc), 2)
-    except (AudioFileError, OSError) as exc:
+    except (AudioFileError, OSError, PlaybackError, MissingDependencyError) as exc:
         return _fail(f"dtmfkit: error: {exc}", 1)
     except CatapultError as exc:
         return _fail(f"dtmfkit: send failed: {exc}", 1)

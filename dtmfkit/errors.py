@@ -9,7 +9,9 @@ a wrong *type* raises the built-in :class:`TypeError`.
     DtmfError
     ├── DtmfSyntaxError(ValueError)      text outside the dtmfOut grammar (.text, .position)
     ├── ParameterError(ValueError)       a rate, duration, level or option out of range
-    ├── AudioFileError                   an audio file could not be read or written
+    ├── AudioFileError(OSError)          an audio file could not be read or written
+    ├── PlaybackError(RuntimeError)      no sounddevice, no PortAudio, or no output device
+    ├── MissingDependencyError(ImportError)  an optional extra is not installed
     └── CatapultError                    the Catapult API (or the emulator) refused a request
         ├── AuthenticationError          401
         ├── ForbiddenError               403
@@ -45,7 +47,9 @@ __all__ = [
     "DtmfError",
     "DtmfSyntaxError",
     "ForbiddenError",
+    "MissingDependencyError",
     "ParameterError",
+    "PlaybackError",
     "RateLimitError",
     "SendFailedError",
     "ServerError",
@@ -97,6 +101,14 @@ class ParameterError(DtmfError, ValueError):
 
 class AudioFileError(DtmfError, OSError):
     """An audio file could not be read or written."""
+
+
+class PlaybackError(DtmfError, RuntimeError):
+    """Audio could not be played: no sounddevice package, no PortAudio, or no output device."""
+
+
+class MissingDependencyError(DtmfError, ImportError):
+    """An optional extra (matplotlib, sounddevice, tqdm) is needed and not installed."""
 
 
 class CatapultError(DtmfError):

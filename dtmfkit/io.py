@@ -30,7 +30,7 @@ from dtmfkit.profiles import Profile
 from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS, Source, render
 from dtmfkit.timing import Milliseconds, Timeline, schedule
 
-__all__ = ["FORMATS", "SUBTYPES", "read", "write"]
+__all__ = ["FORMATS", "SUBTYPES", "atomic_write_bytes", "read", "write"]
 
 #: File suffix → soundfile container format.
 FORMATS: Final = {".wav": "WAV", ".flac": "FLAC"}
@@ -57,6 +57,19 @@ def file_format(path: str | os.PathLike[str], subtype: str) -> str:
     if not sf.check_format(fmt, subtype):
         raise ParameterError(f"{fmt} cannot hold subtype {subtype!r}")
     return fmt
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` through a temporary file beside it and a rename."""
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(temporary, "xb") as file:
+            file.write(data)
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise AudioFileError(f"cannot write {os.fspath(path)!r}: {exc.strerror}") from exc
 
 
 def write_audio(
