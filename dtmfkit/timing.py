@@ -272,6 +272,12 @@ class Timeline:
         """Total length in seconds."""
         return self.length / self.rate
 
+    def __repr__(self) -> str:
+        return (
+            f"Timeline({self.sequence.text!r}, profile={self.profile!r}, rate={self.rate}, "
+            f"events={len(self.entries)}, length={self.length}, duration={self.duration:g})"
+        )
+
     @property
     def tones(self) -> tuple[Scheduled, ...]:
         """The entries that are tones."""
