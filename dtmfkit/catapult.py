@@ -44,6 +44,7 @@ from typing import Any, Final, Self
 from urllib.parse import quote, urlsplit
 
 import requests
+import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ResponseError
 from urllib3.response import BaseHTTPResponse
@@ -86,6 +87,26 @@ ENVIRONMENT: Final = {
     "base_url": "CATAPULT_BASE_URL",
 }
 _DIGITS: Final = re.compile(r"\s*[0-9]+\s*")
+
+
+class _BasicAuth(requests.auth.AuthBase):
+    """HTTP Basic auth whose repr never shows the credentials (not even in ``vars()``)."""
+
+    __slots__ = ("__credentials",)
+
+    def __init__(self, token: str, secret: str) -> None:
+        self.__credentials = (token, secret)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = requests.auth._basic_auth_str(*self.__credentials)
+        return request
+
+    def words(self) -> tuple[str, str]:
+        """The token and the secret, for redacting them from text."""
+        return self.__credentials
+
+    def __repr__(self) -> str:
+        return "<BasicAuth hidden>"
 
 
 def _user_agent() -> str:
@@ -312,7 +333,7 @@ class CatapultClient:
                 raise TypeError(f"{name} must be a str, not {type(value).__name__}")
             if not value:
                 raise ParameterError(f"{name} is empty")
-        self._secrets = (api_token, api_secret)
+        self._auth = _BasicAuth(api_token, api_secret)
         self.base_url = check_base_url(base_url, allow_insecure_http=allow_insecure_http)
         pair = timeout if isinstance(timeout, tuple) else (timeout, timeout)
         if len(pair) != 2:
@@ -343,7 +364,7 @@ class CatapultClient:
             self.base_url + "/",
             HTTPAdapter(max_retries=self.retry, pool_connections=1, pool_maxsize=pool_size),
         )
-        self.session.auth = (api_token, api_secret)
+        self.session.auth = self._auth
         self.session.headers["User-Agent"] = _user_agent()
         self.session.headers["Accept"] = "application/json"
 
@@ -548,7 +569,7 @@ class CatapultClient:
         )
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
+        for secret in self._auth.words():
             if len(secret) >= 4:  # shorter ones would mangle every message and hide nothing
                 text = text.replace(secret, "***")
         return text

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
@@ -74,6 +75,13 @@ def _integer(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _port(text: str) -> int:
+    port = _integer(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port (0 to 65535): {text!r}")
+    return port
 
 
 def _add_profile(parser: argparse.ArgumentParser) -> None:
@@ -254,13 +262,16 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    emulator = Emulator(
-        host=args.host,
-        port=args.port,
-        user_id=args.user_id,
-        api_token=args.token,
-        api_secret=args.secret,
-    )
+    try:
+        emulator = Emulator(
+            host=args.host,
+            port=args.port,
+            user_id=args.user_id,
+            api_token=args.token,
+            api_secret=args.secret,
+        )
+    except socket.gaierror as exc:
+        raise ParameterError(f"cannot listen on host {args.host!r}: {exc.strerror}") from exc
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -377,7 +388,7 @@ def build_parser() -> Parser:
 
     emulator = commands.add_parser("emulator", help="serve the local Catapult emulator")
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    emulator.add_argument("--port", type=_integer, default=0, help="port (0: any free port)")
+    emulator.add_argument("--port", type=_port, default=0, help="port (0: any free port)")
     emulator.add_argument("--user-id", default=DEFAULT_CREDENTIALS[0])
     emulator.add_argument("--token", default=DEFAULT_CREDENTIALS[1])
     emulator.add_argument("--secret", default=DEFAULT_CREDENTIALS[2])
