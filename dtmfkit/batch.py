@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from dtmfkit.errors import AudioFileError, DtmfSyntaxError, ParameterError
-from dtmfkit.grammar import Sequence, parse
+from dtmfkit.grammar import Sequence
 from dtmfkit.io import FORMATS, SUBTYPES, atomic_write_bytes, file_format, write_audio
+from dtmfkit.profiles import Profile
+from dtmfkit.profiles import get as get_profile
 from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS, render_many
 from dtmfkit.timing import Milliseconds, sample_rate
 
@@ -92,6 +94,7 @@ def render_lines(
     level_dbm0: float = DEFAULT_LEVEL_DBM0,
     twist_db: float = 0.0,
     ramp_ms: Milliseconds = DEFAULT_RAMP_MS,
+    profile: str | Profile | None = None,
     jobs: int = 1,
     progress: Callable[[int], Any] | None = None,
 ) -> BatchReport:
@@ -105,7 +108,7 @@ def render_lines(
     out_dir : path
         Folder for the files (created if missing).
     suffix : {".wav", ".flac"}
-    subtype, rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms
+    subtype, rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, profile
         As :func:`dtmfkit.write`.
     jobs : int, default 1
         Threads rendering and writing at once.
@@ -131,9 +134,10 @@ def render_lines(
     report = BatchReport()
     good: list[tuple[int, Sequence]] = []
     source = Path(lines_file)
+    grammar = get_profile(profile).grammar
     for number, line in _lines(source):
         try:
-            good.append((number, parse(line)))
+            good.append((number, Sequence(line, grammar)))
         except DtmfSyntaxError as exc:
             report.bad.append(BadLine(number, line, exc.position, str(exc)))
     options: dict[str, Any] = {
@@ -143,6 +147,7 @@ def render_lines(
         "level_dbm0": level_dbm0,
         "twist_db": twist_db,
         "ramp_ms": ramp_ms,
+        "profile": profile,
         "dtype": SUBTYPES[subtype],
     }
     if good:

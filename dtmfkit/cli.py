@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from dtmfkit import __version__
 from dtmfkit.batch import progress_bar, render_lines
@@ -123,23 +123,25 @@ def _add_sound(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _rendering(args: argparse.Namespace) -> dict[str, Any]:
+    """The profile, timing and sound options that render, preview and batch share."""
+    return {
+        "profile": args.profile,
+        "rate": args.rate,
+        "tone_ms": args.tone_ms,
+        "gap_ms": args.gap_ms,
+        "level_dbm0": args.level_dbm0,
+        "twist_db": args.twist_db,
+        "ramp_ms": args.ramp_ms,
+    }
+
+
 def _render(args: argparse.Namespace) -> int:
     if args.batch is not None:
         return _render_batch(args)
     if args.text is None or args.output is None:
         raise UsageError("dtmfkit render: give TEXT and -o OUT, or --batch LINES --out-dir DIR")
-    timeline = write(
-        args.output,
-        args.text,
-        profile=args.profile,
-        subtype=args.subtype,
-        rate=args.rate,
-        tone_ms=args.tone_ms,
-        gap_ms=args.gap_ms,
-        level_dbm0=args.level_dbm0,
-        twist_db=args.twist_db,
-        ramp_ms=args.ramp_ms,
-    )
+    timeline = write(args.output, args.text, subtype=args.subtype, **_rendering(args))
     print(
         f"wrote {args.output}: {timeline.length} samples, {timeline.duration:.3f} s "
         f"at {timeline.rate} Hz ({args.subtype})"
@@ -160,12 +162,7 @@ def _render_batch(args: argparse.Namespace) -> int:
             args.out_dir,
             suffix=f".{args.format}",
             subtype=args.subtype,
-            rate=args.rate,
-            tone_ms=args.tone_ms,
-            gap_ms=args.gap_ms,
-            level_dbm0=args.level_dbm0,
-            twist_db=args.twist_db,
-            ramp_ms=args.ramp_ms,
+            **_rendering(args),
             jobs=args.jobs,
             progress=None if bar is None else bar.update,
         )
@@ -190,25 +187,9 @@ def _read_lines(path: str) -> list[str]:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    shown = preview(
-        args.text,
-        profile=args.profile,
-        rate=args.rate,
-        tone_ms=args.tone_ms,
-        gap_ms=args.gap_ms,
-        level_dbm0=args.level_dbm0,
-        twist_db=args.twist_db,
-    )
+    options = _rendering(args)
+    shown = preview(args.text, **{k: v for k, v in options.items() if k != "ramp_ms"})
     print(shown.to_json(indent=2) if args.json else shown.format(), flush=True)
-    options = {
-        "profile": args.profile,
-        "rate": args.rate,
-        "tone_ms": args.tone_ms,
-        "gap_ms": args.gap_ms,
-        "level_dbm0": args.level_dbm0,
-        "twist_db": args.twist_db,
-        "ramp_ms": args.ramp_ms,
-    }
     if args.wav:
         write(args.wav, shown.timeline.sequence, **options)
         print(f"wrote {args.wav}", file=sys.stderr)

@@ -145,3 +145,15 @@ def test_no_progress_bar_when_not_a_terminal(
     source = lines_file(tmp_path, ["1"] * 10)
     status, _, err = run(capsys, "render", "--batch", str(source), "--out-dir", str(tmp_path / "o"))
     assert (status, err) == (0, "")
+
+
+def test_batch_follows_the_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = lines_file(tmp_path, ["1a,2", "1" * 51])
+    argv = ["render", "--batch", str(source), "--out-dir", str(tmp_path / "o")]
+    status, _, err = run(capsys, *argv, "--profile", "asterisk")
+    assert (status, err) == (0, "")  # a-d accepted, ',' skipped, no length limit of 50
+    data, _ = sf.read(tmp_path / "o" / "line-00001.wav", dtype="int16")
+    assert np.array_equal(data, render("1a,2", profile="asterisk", dtype="int16"))
+    status, _, err = run(capsys, *argv, "--profile", "bandwidth-bxml")
+    assert status == 2
+    assert "lines.txt:2: SendDtmf digits is 51 characters long, at most 50" in err

@@ -4,23 +4,15 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_throughput_script_runs(tmp_path: Path) -> None:
-    out = tmp_path / "throughput.json"
+def run_script(module: str, out: Path, *options: str) -> tuple[str, dict[str, Any]]:
+    """Run a benchmark script with --json; return its stdout and its results."""
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.throughput",
-            "--quick",
-            "--repeat",
-            "1",
-            "--json",
-            str(out),
-        ],
+        [sys.executable, "-m", module, *options, "--repeat", "1", "--json", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -28,33 +20,17 @@ def test_throughput_script_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    results = json.loads(out.read_text())
+    return done.stdout, json.loads(out.read_text())
+
+
+def test_throughput_script_runs(tmp_path: Path) -> None:
+    stdout, results = run_script("benchmarks.throughput", tmp_path / "t.json", "--quick")
     names = {(row["workload"], row["name"]) for row in results["rows"]}
     assert {("W1", "ndarray.copy"), ("W2", "render_many"), ("W3", "np.full (fresh)")} <= names
-    assert "W2 render_many / ndarray.copy" in done.stdout
+    assert "W2 render_many / ndarray.copy" in stdout
 
 
 def test_decode_script_runs(tmp_path: Path) -> None:
-    out = tmp_path / "decode.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.decode",
-            "--minutes",
-            "0.1",
-            "--repeat",
-            "1",
-            "--json",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    results = json.loads(out.read_text())
+    _, results = run_script("benchmarks.decode", tmp_path / "d.json", "--minutes", "0.1")
     assert results["keys"] > 0
     assert results["agree"] in (True, None)
