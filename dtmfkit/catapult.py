@@ -186,6 +186,15 @@ class SendResult:
         HTTP status of the answer (200).
     retries : int
         Requests retried because they were certainly not executed (429, refused, unavailable).
+
+    Examples
+    --------
+    >>> from dtmfkit.emulator import Emulator
+    >>> with Emulator() as emulator:
+    ...     client = CatapultClient(*emulator.credentials, base_url=emulator.base_url)
+    ...     result = client.send_dtmf(emulator.create_call(), "1#")
+    >>> result.status, result.sequence.text, result.retries
+    (200, '1#', 0)
     """
 
     call_id: str
@@ -196,7 +205,14 @@ class SendResult:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One call of a :class:`CatapultClient`, in the style of ``call.send_dtmf("...")``."""
+    """One call of a :class:`CatapultClient`, in the style of ``call.send_dtmf("...")``.
+
+    Examples
+    --------
+    >>> client = CatapultClient("u-1", "token", "secret")
+    >>> client.call("c-42").call_id
+    'c-42'
+    """
 
     client: CatapultClient
     call_id: str

@@ -85,6 +85,13 @@ class Detection:
         Measured frequencies.
     low_dbm0, high_dbm0 : float
         Measured levels (G.711 convention: a full-scale sine is +3.17 dBm0).
+
+    Examples
+    --------
+    >>> import dtmfkit
+    >>> found = dtmfkit.detect(dtmfkit.render("7"), 8000)[0]
+    >>> found.key, round(found.duration, 3)
+    ('7', 0.195)
     """
 
     key: str

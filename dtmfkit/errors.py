@@ -68,7 +68,16 @@ def echo(text: str) -> str:
 
 
 class DtmfError(Exception):
-    """Root of every exception dtmfkit raises on purpose."""
+    """Root of every exception dtmfkit raises on purpose.
+
+    Examples
+    --------
+    >>> import dtmfkit
+    >>> issubclass(dtmfkit.CatapultError, dtmfkit.DtmfError)
+    True
+    >>> issubclass(dtmfkit.DtmfSyntaxError, ValueError)
+    True
+    """
 
 
 class DtmfSyntaxError(DtmfError, ValueError):
@@ -83,6 +92,15 @@ class DtmfSyntaxError(DtmfError, ValueError):
         string it is 0; for an over-long one, the first position past the limit.
     index : int
         The same place as a 0-based index into `text` (``position - 1``).
+
+    Examples
+    --------
+    >>> import dtmfkit
+    >>> try:
+    ...     dtmfkit.parse("12x4")
+    ... except dtmfkit.DtmfSyntaxError as error:
+    ...     print(error.position, error.index, error.text)
+    3 2 12x4
     """
 
     def __init__(self, message: str, *, text: str, position: int) -> None:
@@ -92,23 +110,56 @@ class DtmfSyntaxError(DtmfError, ValueError):
 
     @property
     def index(self) -> int:
+        """The 0-based index of the problem in `text` (``position - 1``)."""
         return self.position - 1
 
 
 class ParameterError(DtmfError, ValueError):
-    """A parameter (rate, duration, level, option) has a value outside its range."""
+    """A parameter (rate, duration, level, option) has a value outside its range.
+
+    Examples
+    --------
+    >>> import dtmfkit
+    >>> try:
+    ...     dtmfkit.render("1", rate=3000)
+    ... except ValueError as error:
+    ...     print(type(error).__name__)
+    ParameterError
+    """
 
 
 class AudioFileError(DtmfError, OSError):
-    """An audio file could not be read or written."""
+    """An audio file could not be read or written.
+
+    Examples
+    --------
+    >>> import dtmfkit
+    >>> try:
+    ...     dtmfkit.read("/no/such/file.wav")
+    ... except OSError as error:
+    ...     print(type(error).__name__)
+    AudioFileError
+    """
 
 
 class PlaybackError(DtmfError, RuntimeError):
-    """Audio could not be played: no sounddevice package, no PortAudio, or no output device."""
+    """Audio could not be played: no sounddevice package, no PortAudio, or no output device.
+
+    Examples
+    --------
+    >>> issubclass(PlaybackError, RuntimeError)
+    True
+    """
 
 
 class MissingDependencyError(DtmfError, ImportError):
-    """An optional extra (matplotlib, sounddevice, tqdm) is needed and not installed."""
+    """An optional extra (matplotlib, sounddevice, tqdm) is needed and not installed.
+
+    Examples
+    --------
+    >>> issubclass(MissingDependencyError, ImportError)
+    True
+    """
 
 
 class CatapultError(DtmfError):
@@ -126,6 +177,12 @@ class CatapultError(DtmfError):
         The ``details`` field of the body, as sent.
     may_have_played : bool
         True when the request may have reached the call, so the digits may have been played.
+
+    Examples
+    --------
+    >>> error = CatapultError("Catapult answered 409", status=409, code="conflict")
+    >>> error.status, error.code, error.category, error.may_have_played
+    (409, 'conflict', None, False)
     """
 
     may_have_played: bool = False
@@ -152,23 +209,53 @@ class CatapultError(DtmfError):
 
 
 class AuthenticationError(CatapultError):
-    """401: the token or secret was refused."""
+    """401: the token or secret was refused.
+
+    Examples
+    --------
+    >>> issubclass(AuthenticationError, CatapultError)
+    True
+    """
 
 
 class ForbiddenError(CatapultError):
-    """403: the user may not act on this call."""
+    """403: the user may not act on this call.
+
+    Examples
+    --------
+    >>> issubclass(CallStateError, ForbiddenError)
+    True
+    """
 
 
 class CallStateError(ForbiddenError):
-    """403 ``call-invalid-state``: the call is not active, so nothing was played."""
+    """403 ``call-invalid-state``: the call is not active, so nothing was played.
+
+    Examples
+    --------
+    >>> CallStateError("not active", status=403).may_have_played
+    False
+    """
 
 
 class CallNotFoundError(CatapultError):
-    """404: no such call."""
+    """404: no such call.
+
+    Examples
+    --------
+    >>> CallNotFoundError("no call", status=404).status
+    404
+    """
 
 
 class ConflictError(CatapultError):
-    """409: the request conflicts with the call's current state."""
+    """409: the request conflicts with the call's current state.
+
+    Examples
+    --------
+    >>> ConflictError("busy", status=409).may_have_played
+    False
+    """
 
 
 class RateLimitError(CatapultError):
@@ -178,6 +265,11 @@ class RateLimitError(CatapultError):
     ----------
     reset_at : float or None
         Unix time (seconds) at which the rate limit resets, when the server said.
+
+    Examples
+    --------
+    >>> RateLimitError("slow down", status=429, reset_at=1_700_000_000.0).reset_at
+    1700000000.0
     """
 
     def __init__(self, summary: str, *, reset_at: float | None = None, **fields: Any) -> None:
@@ -186,17 +278,34 @@ class RateLimitError(CatapultError):
 
 
 class ServerError(CatapultError):
-    """5xx: the server failed. Unless stated otherwise the digits may have been played."""
+    """5xx: the server failed. Unless stated otherwise the digits may have been played.
+
+    Examples
+    --------
+    >>> ServerError("failed", status=500).may_have_played
+    True
+    """
 
     may_have_played = True
 
 
 class SendFailedError(ServerError):
-    """503 ``send-dtmf-failure``: sending failed part-way; some digits may have been played."""
+    """503 ``send-dtmf-failure``: sending failed part-way; some digits may have been played.
+
+    Examples
+    --------
+    >>> issubclass(SendFailedError, ServerError)
+    True
+    """
 
 
 class TransportError(CatapultError):
     """No usable HTTP answer: connection refused, timed out, or dropped.
 
     ``may_have_played`` tells whether the request may have reached the server.
+
+    Examples
+    --------
+    >>> TransportError("could not connect", may_have_played=False).may_have_played
+    False
     """

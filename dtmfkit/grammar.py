@@ -102,7 +102,14 @@ class Pause:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A character the platform accepts but skips, making no sound (Asterisk and ``,``)."""
+    """A character the platform accepts but skips, making no sound (Asterisk and ``,``).
+
+    Examples
+    --------
+    >>> from dtmfkit import schedule
+    >>> schedule("1,2", profile="asterisk").sequence.events[1]
+    Skipped(char=',')
+    """
 
     char: str
 
@@ -130,6 +137,12 @@ class Grammar:
         Every accepted character and its code (see ``ALPHABET``; ``SKIP_CODE`` for skipped).
     valid : str
         The accepted characters in words, for messages.
+
+    Examples
+    --------
+    >>> from dtmfkit.grammar import CATAPULT
+    >>> CATAPULT.max_length, CATAPULT.check("1W#")
+    (92, '1W#')
     """
 
     name: str
@@ -275,6 +288,12 @@ class Sequence:
         Catapult's ``dtmfOut`` grammar unless another platform's was asked for.
     events : tuple of Tone, Pause and Skipped
         One event per character, in order.
+
+    Examples
+    --------
+    >>> sequence = Sequence("1w2")
+    >>> sequence.keys, len(sequence), sequence == parse("1w2")
+    ('12', 3, True)
     """
 
     text: str

@@ -51,6 +51,12 @@ class PreviewWarning:
         Stable identifier: ``short-tone``, ``short-gap``, ``repeated-key``, ``twist``,
         ``level``, ``rate``, ``skipped``.
     message : str
+
+    Examples
+    --------
+    >>> warning = preview("1", tone_ms=20).warnings[0]
+    >>> warning.code
+    'short-tone'
     """
 
     code: str
@@ -70,6 +76,12 @@ class Preview:
     profile : Profile
     level_dbm0, twist_db : float
     warnings : tuple of PreviewWarning
+
+    Examples
+    --------
+    >>> shown = preview("1W2")
+    >>> shown.timeline.duration, shown.warnings, shown.profile.name
+    (1.4, (), 'catapult')
     """
 
     timeline: Timeline

@@ -61,6 +61,11 @@ class Profile:
         What the platform accepts for tone and gap lengths, when it says.
     sources : str
         Where the figures come from, and what is assumed.
+
+    Examples
+    --------
+    >>> ASTERISK.timing.describe()
+    'tone 100 ms, gap 250 ms after every tone (the last too), pauses add to it, 100 ms lead-in'
     """
 
     name: str

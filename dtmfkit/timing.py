@@ -226,6 +226,12 @@ class Scheduled:
     event : Tone or Pause
     start, stop : int
         First sample of the event and the sample after its last.
+
+    Examples
+    --------
+    >>> first = schedule("1").entries[0]
+    >>> first.char, first.start, first.stop
+    ('1', 0, 1600)
     """
 
     index: int
@@ -258,6 +264,11 @@ class Timeline:
         Total length in samples.
     profile : str
         Name of the profile whose grammar and timing were used.
+
+    Examples
+    --------
+    >>> schedule("1w2")
+    Timeline('1w2', profile='catapult', rate=8000, events=3, length=7200, duration=0.9)
     """
 
     sequence: Sequence

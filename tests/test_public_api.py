@@ -82,3 +82,11 @@ def test_package_is_typed() -> None:
     from importlib.resources import files
 
     assert files("dtmfkit").joinpath("py.typed").is_file()
+
+
+def test_every_public_function_and_class_has_an_example() -> None:
+    for name in dtmfkit.__all__:
+        member = getattr(dtmfkit, name)
+        if inspect.isfunction(member) or inspect.isclass(member):
+            doc = inspect.getdoc(member) or ""
+            assert "Examples\n--------\n>>>" in doc, name
