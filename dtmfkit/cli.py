@@ -27,7 +27,7 @@ from dtmfkit.catapult import (
     check_base_url,
     segment,
 )
-from dtmfkit.detect import detect, spell
+from dtmfkit.detect import decode, detect, spell
 from dtmfkit.emulator import DEFAULT_CREDENTIALS, Emulator
 from dtmfkit.errors import (
     AudioFileError,
@@ -297,6 +297,7 @@ def _demo(args: argparse.Namespace) -> int:
             f"the call heard {emulator.heard(call.call_id)}: {heard.size} samples, "
             f"{heard.size / emulator.rate:.3f} s -> {path}"
         )
+        print(f"decoded from what the call heard: {decode(heard, emulator.rate)}")
     return 0
 
 

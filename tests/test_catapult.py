@@ -133,6 +133,7 @@ def test_another_users_call_is_forbidden(emulator: Emulator, client: CatapultCli
     assert not isinstance(caught.value, CallStateError)
     assert caught.value.status == 403
     assert emulator.heard(other) == []
+    assert emulator.count() == 1
 
 
 def test_completed_call_is_invalid_state(emulator: Emulator, client: CatapultClient) -> None:
@@ -143,6 +144,7 @@ def test_completed_call_is_invalid_state(emulator: Emulator, client: CatapultCli
         call.send_dtmf("1")
     assert (caught.value.status, caught.value.code) == (403, "call-invalid-state")
     assert emulator.heard(call.call_id) == []
+    assert emulator.count() == 1
 
 
 def test_unknown_call_is_not_found(emulator: Emulator, client: CatapultClient) -> None:
@@ -151,6 +153,7 @@ def test_unknown_call_is_not_found(emulator: Emulator, client: CatapultClient) -
     assert (caught.value.status, caught.value.code) == (404, "call-not-found")
     assert caught.value.message == "The call c-missing was not found"
     assert caught.value.details == []
+    assert emulator.count() == 1
 
 
 def test_conflict(emulator: Emulator, client: CatapultClient) -> None:
@@ -259,6 +262,7 @@ def test_empty_error_body(emulator: Emulator, client: CatapultClient) -> None:
     emulator.inject(status=502)
     with pytest.raises(ServerError, match="502 Bad Gateway; the digits may have been played"):
         client.send_dtmf(emulator.create_call(), "1")
+    assert emulator.count() == 1
 
 
 def test_read_timeout_is_one_request_that_may_have_played(emulator: Emulator) -> None:
