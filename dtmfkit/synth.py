@@ -61,8 +61,10 @@ DEFAULT_RAMP_MS: Final = 5.0
 #: int16 output is ``round(x * 32767)`` of the float signal.
 INT16_FULL_SCALE: Final = 32767
 DTYPES: Final = ("float32", "float64", "int16")
-# Tones are gathered into a temporary of about this size, small enough to stay in cache.
-_CHUNK_BYTES: Final = 512 * 1024
+# Up to this many tones, gather-and-scatter in one call beats one pass per key.
+_GATHER_LIMIT: Final = 64
+# Output is written a chunk of about this many bytes at a time: within the cache.
+_REGION_BYTES: Final = 8 * 1024 * 1024
 # Plans of this many recent strings are kept per settings (parse and schedule skipped).
 _PLAN_CACHE: Final = 1024
 
@@ -175,11 +177,11 @@ class Synth:
     def place(self, out: npt.NDArray[np.generic], plan: Plan, *, clear: bool) -> None:
         """Write every tone of `plan` into `out`; with `clear`, zero the silences as well.
 
-        Tones go in order, a cache-sized chunk at a time: the chunk's blocks are gathered
-        into a small temporary and scattered into `out` through a view whose row ``i`` is
-        ``out[i : i + length]`` (rows picked by start never overlap). With `clear`, each
-        chunk's span is zeroed just before its tones land, while it is still in cache, so
-        memory sees every sample written about once.
+        Tones are copied through a view of `out` whose row ``i`` is ``out[i : i + length]``
+        (rows picked by start never overlap). A few tones are gathered and scattered in one
+        call; many are written a cache-sized chunk of output at a time, one pass per key
+        within it. With `clear`, each chunk's span is zeroed just before its tones land,
+        while it is still in cache, so memory sees every sample written about once.
         """
         if plan.starts.size == 0:
             if clear:
@@ -202,19 +204,36 @@ class Synth:
         windows = np.ndarray(
             (out.size - length + 1, length), out.dtype, buffer=out, strides=(step, step)
         )
-        chunk = max(1, _CHUNK_BYTES // (length * out.itemsize))
         starts, codes = plan.starts, plan.codes
-        if not clear and starts.size <= chunk:
-            windows[starts] = blocks[codes]  # the common single-string case, in one go
+        if starts.size <= _GATHER_LIMIT:
+            # Few tones (one string): gather their blocks and scatter them in one call.
+            if clear:
+                out[: plan.length] = 0
+            windows[starts] = blocks[codes]
             return
+        # Many tones: a chunk of output at a time, small enough to stay in cache, and within
+        # it one pass per key, each copying that key's block to all its starts (no temporary).
+        span = plan.length * out.itemsize / starts.size
+        chunk = int(min(max(_REGION_BYTES / span, 64), 4096))
+        group = (np.arange(starts.size) // chunk) * len(KEYS) + codes
+        # Small integers sort by radix in O(n); the stable order keeps starts rising per key.
+        order = np.argsort(
+            group.astype(np.uint16 if group[-1] < 65536 else np.int64), kind="stable"
+        )
+        sorted_starts, sorted_group = starts[order], group[order]
+        edges = [0, *(np.flatnonzero(np.diff(sorted_group)) + 1).tolist(), starts.size]
+        cleared_chunk = -1
         if clear:
             out[: int(starts[0])] = 0
-        for first in range(0, starts.size, chunk):
-            last = min(first + chunk, starts.size)
-            if clear:
-                end = int(starts[last]) if last < starts.size else plan.length
-                out[int(starts[first]) : end] = 0
-            windows[starts[first:last]] = blocks[codes[first:last]]
+        for first, last in itertools.pairwise(edges):
+            which, key = divmod(int(sorted_group[first]), len(KEYS))
+            if clear and which != cleared_chunk:
+                # Zero this chunk's whole span just before its tones land, while in cache.
+                end = (which + 1) * chunk
+                stop = int(starts[end]) if end < starts.size else plan.length
+                out[int(starts[which * chunk]) : stop] = 0
+                cleared_chunk = which
+            windows[sorted_starts[first:last]] = blocks[key]
 
 
 @dataclass(frozen=True, slots=True)

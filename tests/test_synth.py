@@ -265,3 +265,17 @@ def test_plan_cache_keeps_settings_apart() -> None:
     assert render("12", rate=8000, gap_ms=0).size == 3200
     many = [f"{i:03d}" for i in range(1100)]  # more than the cache holds
     assert [render(t).size for t in many] == [samples_needed(t) for t in many]
+
+
+@pytest.mark.parametrize("region", [1, 64 * 1024, 1 << 30])
+def test_many_chunks_write_the_same_samples(monkeypatch: pytest.MonkeyPatch, region: int) -> None:
+    import sys
+
+    # Shrink the cache-sized chunk so that a batch spans many of them (64 tones at the least).
+    monkeypatch.setattr(sys.modules["dtmfkit.synth"], "_REGION_BYTES", region)
+    texts = ["".join(KEYS[(i * 7 + j) % 16] for j in range(20)) + "W" * (i % 3) for i in range(90)]
+    # Each single string has at most 20 tones: rendered by the other path (gather-scatter).
+    expected = np.concatenate([render(t, dtype="int16") for t in texts])
+    assert np.array_equal(render_many(texts, dtype="int16").audio, expected)
+    garbage = np.full(expected.size, 123, dtype=np.int16)
+    assert np.array_equal(render_many(texts, out=garbage).audio, expected)
