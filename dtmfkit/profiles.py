@@ -127,7 +127,8 @@ class Profile:
 CATAPULT_PROFILE: Final = Profile(
     "catapult",
     CATAPULT,
-    Timing(Fraction(200), Fraction(400)),
+    # DEFAULT_TONE_MS and DEFAULT_GAP_MS, the defaults BXML <SendDtmf> documents.
+    Timing(),
     sources=(
         "grammar, 92-character limit and pauses from Catapult v1 'Send DTMF in active Call'; "
         "it says only that digits are sent 'with a marginal delay', so tone 200 ms and gap "
@@ -142,7 +143,8 @@ CATAPULT_PROFILE: Final = Profile(
 BANDWIDTH_BXML: Final = Profile(
     "bandwidth-bxml",
     Grammar.build("bandwidth-bxml", label="SendDtmf digits", max_length=50, lower_case_keys=True),
-    Timing(Fraction(200), Fraction(400)),
+    # toneDuration 200 ms and toneInterval 400 ms: dtmfkit's defaults are these.
+    Timing(),
     sources=(
         "Bandwidth BXML <SendDtmf> documentation: at most 50 characters; 0-9, *, #, a-d and "
         "A-D; ',' and 'w' pause 0.5 s, 'W' 1 s; toneDuration default 200 ms and toneInterval "
