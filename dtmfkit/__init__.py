@@ -1,20 +1,28 @@
 """dtmfkit: render, send and decode DTMF for the Catapult v1 ``dtmfOut`` grammar.
 
+One value flows one way: text → :func:`parse` → :class:`Sequence` → :func:`schedule` →
+:class:`Timeline` → outputs (:func:`render`, :func:`render_to_file`, :func:`preview`, pictures).
+Settings are values too: :class:`Timing`, :class:`Voice`, :class:`Profile`.
+
+The sender (:class:`CatapultClient`) and the :class:`Emulator` are loaded on first use, so that
+rendering never imports an HTTP stack.
+
 Examples
 --------
 >>> import dtmfkit
->>> dtmfkit.schedule("1WWW,59#").duration
+>>> timeline = dtmfkit.schedule("1WWW,59#")
+>>> timeline.duration
 5.1
->>> len(dtmfkit.render("1WWW,59#", rate=8000))
+>>> len(dtmfkit.render(timeline))
 40800
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
-from dtmfkit.catapult import Call, CatapultClient, SendResult
-from dtmfkit.detect import Detection, canonical, decode, detect, spell
-from dtmfkit.emulator import Emulator
-from dtmfkit.errors import (
+from dtmfkit._detect import Detection, canonical, decode, detect, spell
+from dtmfkit._errors import (
     AudioFileError,
     AuthenticationError,
     CallNotFoundError,
@@ -32,7 +40,7 @@ from dtmfkit.errors import (
     ServerError,
     TransportError,
 )
-from dtmfkit.grammar import (
+from dtmfkit._grammar import (
     MAX_LENGTH,
     PAUSE_SECONDS,
     Grammar,
@@ -42,17 +50,27 @@ from dtmfkit.grammar import (
     Tone,
     parse,
 )
-from dtmfkit.io import read, write
-from dtmfkit.keypad import FREQUENCIES, KEYS
-from dtmfkit.preview import Preview, PreviewWarning, preview
-from dtmfkit.profiles import PROFILES, Profile
-from dtmfkit.synth import Batch, render, render_many, samples_needed
-from dtmfkit.timing import Scheduled, Timeline, Timing, schedule
+from dtmfkit._io import read, render_to_file, write
+from dtmfkit._keypad import FREQUENCIES, KEYS
+from dtmfkit._preview import Preview, PreviewWarning, preview
+from dtmfkit._profiles import PROFILES, Profile
+from dtmfkit._synth import Batch, render, render_many, samples_needed
+from dtmfkit._timeline import Scheduled, Timeline, schedule
+from dtmfkit._timing import Timing
+from dtmfkit._version import __version__
+from dtmfkit._voice import Voice
 
-try:
-    __version__ = version("dtmfkit")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+if _TYPE_CHECKING:
+    from dtmfkit._catapult import Call, CatapultClient, SendResult
+    from dtmfkit._emulator import Emulator
+
+#: Public names loaded on first use, and the module that holds each.
+_LAZY = {
+    "Call": "dtmfkit._catapult",
+    "CatapultClient": "dtmfkit._catapult",
+    "SendResult": "dtmfkit._catapult",
+    "Emulator": "dtmfkit._emulator",
+}
 
 __all__ = [
     "FREQUENCIES",
@@ -93,6 +111,7 @@ __all__ = [
     "Timing",
     "Tone",
     "TransportError",
+    "Voice",
     "__version__",
     "canonical",
     "decode",
@@ -102,8 +121,30 @@ __all__ = [
     "read",
     "render",
     "render_many",
+    "render_to_file",
     "samples_needed",
     "schedule",
     "spell",
     "write",
 ]
+
+
+def __getattr__(name: str) -> _Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dtmfkit' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+# Public names say they are dtmfkit's, as tracebacks and reprs show them (as httpx does).
+for _name in __all__:
+    _value = globals().get(_name)
+    if isinstance(_value, type) or callable(_value):
+        _value.__module__ = "dtmfkit"
+del _name, _value

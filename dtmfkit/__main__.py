@@ -2,6 +2,6 @@
 
 import sys
 
-from dtmfkit.cli import main
+from dtmfkit._cli import main
 
 sys.exit(main())

@@ -1,8 +1,8 @@
 """Spectrogram pictures of DTMF strings (the ``plot`` extra: ``pip install 'dtmfkit[plot]'``).
 
-The STFT comes from :func:`scipy.signal.spectrogram`; the picture from matplotlib's object API
-(no pyplot, no display needed). Each key is labelled at its onset, pauses are shaded, and the
-eight Q.23 frequencies are the y ticks.
+The short-time spectrum is computed with numpy (Hann frames); the picture is drawn with
+matplotlib's object API (no pyplot, no display needed). Each key is labelled at its onset, pauses
+are shaded, and the eight Q.23 frequencies are the y ticks.
 """
 
 from __future__ import annotations
@@ -12,44 +12,62 @@ import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import signal
+import numpy.typing as npt
 
-from dtmfkit.errors import MissingDependencyError
-from dtmfkit.grammar import Pause, Sequence
-from dtmfkit.io import atomic_write_bytes
-from dtmfkit.keypad import HIGH_GROUP_HZ, LOW_GROUP_HZ
-from dtmfkit.preview import preview
-from dtmfkit.profiles import Profile
-from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS, render
-from dtmfkit.timing import Milliseconds
+from dtmfkit._atomic import write_bytes
+from dtmfkit._errors import MissingDependencyError
+from dtmfkit._grammar import Pause, Sequence
+from dtmfkit._keypad import HIGH_GROUP_HZ, LOW_GROUP_HZ
+from dtmfkit._synth import rendering
+from dtmfkit._timeline import Timeline
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from matplotlib.figure import Figure
 
-__all__ = ["save_spectrogram", "spectrogram"]
+    from dtmfkit._profiles import Profile
+    from dtmfkit._settings import RenderOptions
+    from dtmfkit._timing import Timing
+    from dtmfkit._voice import Voice
+
+__all__ = ["save_figure", "save_spectrogram", "spectrogram", "spectrogram_of"]
 
 #: Pixels per inch of saved pictures.
 DPI = 100
 
 
+def _power(
+    audio: npt.NDArray[Any], rate: int, segment: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Frequencies, frame centre times and power of Hann frames hopping a quarter frame."""
+    hop = max(1, segment // 4)
+    signal = np.asarray(audio, dtype=np.float64)
+    padded = np.concatenate([np.zeros(segment // 2), signal, np.zeros(segment // 2)])
+    count = max(1, (padded.size - segment) // hop + 1)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, segment)[::hop][:count]
+    power: npt.NDArray[np.float64] = np.abs(np.fft.rfft(frames * np.hanning(segment), axis=1)) ** 2
+    times: npt.NDArray[np.float64] = np.arange(count) * hop / rate
+    freqs: npt.NDArray[np.float64] = np.fft.rfftfreq(segment, 1 / rate).astype(np.float64)
+    return freqs, times, power.T
+
+
 def spectrogram(
-    source: str | Sequence,
+    source: str | Sequence | Timeline,
     *,
+    rate: int | None = None,
     profile: str | Profile | None = None,
-    rate: int = 8000,
-    tone_ms: Milliseconds | None = None,
-    gap_ms: Milliseconds | None = None,
-    level_dbm0: float = DEFAULT_LEVEL_DBM0,
-    twist_db: float = 0.0,
-    ramp_ms: Milliseconds = DEFAULT_RAMP_MS,
+    timing: Timing | None = None,
+    voice: Voice | None = None,
     max_hz: float = 2000.0,
+    **options: Unpack[RenderOptions],
 ) -> Figure:
     """A matplotlib figure of the spectrogram of a DTMF string, keys labelled, pauses shaded.
 
     Parameters
     ----------
-    source : str or Sequence
-    profile, rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms
+    source : str, Sequence or Timeline
+    rate, profile, timing, voice, **options
         As :func:`dtmfkit.render`.
     max_hz : float, default 2000
         Top of the frequency axis (capped at half the rate).
@@ -70,39 +88,43 @@ def spectrogram(
     >>> [text.get_text() for text in figure.axes[0].texts]
     ['1', 'WWW,', '5', '9', '#']
     """
+    timeline, _, audio = rendering(
+        "spectrogram",
+        source,
+        rate=rate,
+        profile=profile,
+        timing=timing,
+        voice=voice,
+        dtype="float64",
+        options=dict(options),
+    )
+    return spectrogram_of(timeline, audio, max_hz=max_hz)
+
+
+def spectrogram_of(
+    timeline: Timeline, audio: npt.NDArray[Any], *, max_hz: float = 2000.0
+) -> Figure:
+    """The picture :func:`spectrogram` draws, of audio already rendered from `timeline`.
+
+    Examples
+    --------
+    >>> import dtmfkit
+    >>> timeline = dtmfkit.schedule("12")
+    >>> figure = spectrogram_of(timeline, dtmfkit.render(timeline, dtype="float64"))
+    >>> [text.get_text() for text in figure.axes[0].texts]
+    ['1', '2']
+    """
     try:
         from matplotlib.figure import Figure
     except ImportError:
         raise MissingDependencyError(
             "plotting needs matplotlib: pip install 'dtmfkit[plot]'"
         ) from None
-    shown = preview(
-        source,
-        profile=profile,
-        rate=rate,
-        tone_ms=tone_ms,
-        gap_ms=gap_ms,
-        level_dbm0=level_dbm0,
-        twist_db=twist_db,
-    )
-    timeline = shown.timeline
-    audio = render(
-        timeline.sequence,
-        profile=shown.profile,
-        rate=rate,
-        tone_ms=tone_ms,
-        gap_ms=gap_ms,
-        level_dbm0=level_dbm0,
-        twist_db=twist_db,
-        ramp_ms=ramp_ms,
-        dtype="float64",
-    )
+    rate = timeline.rate
     segment = max(16, round(0.032 * rate))
-    freqs, times, power = signal.spectrogram(
-        audio, fs=rate, window="hann", nperseg=segment, noverlap=segment * 3 // 4
-    )
+    freqs, times, power = _power(audio, rate, segment)
     decibels = 10 * np.log10(power + 1e-12)
-    top = float(decibels.max())
+    top = float(np.max(decibels))
     seconds = timeline.duration
     figure = Figure(figsize=(min(16.0, max(6.0, 1.6 + 1.1 * seconds)), 4.0), dpi=DPI)
     axes = figure.add_subplot()
@@ -114,7 +136,7 @@ def spectrogram(
     axes.set_xlabel("time (s)")
     axes.set_ylabel("Hz")
     axes.set_title(
-        f"{timeline.sequence.text!r}: {shown.profile.name} profile, {seconds:.3f} s at {rate} Hz",
+        f"{timeline.text!r}: {timeline.profile.name} profile, {seconds:.3f} s at {rate} Hz",
         fontsize=10,
     )
     label_y = min(max_hz, rate / 2) * 0.93
@@ -153,7 +175,25 @@ def spectrogram(
     return figure
 
 
-def save_spectrogram(path: str | os.PathLike[str], source: str | Sequence, **options: Any) -> None:
+def save_figure(path: str | os.PathLike[str], figure: Figure) -> None:
+    """Write a figure as a PNG file, atomically.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "pin.png"
+    >>> save_figure(target, spectrogram("1W2"))
+    >>> target.read_bytes()[:4]
+    b'\\x89PNG'
+    """
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    write_bytes(path, buffer.getvalue())
+
+
+def save_spectrogram(
+    path: str | os.PathLike[str], source: str | Sequence | Timeline, **options: Any
+) -> None:
     """Write :func:`spectrogram` as a PNG file, atomically.
 
     Examples
@@ -164,7 +204,4 @@ def save_spectrogram(path: str | os.PathLike[str], source: str | Sequence, **opt
     >>> target.read_bytes()[:4]
     b'\\x89PNG'
     """
-    figure = spectrogram(source, **options)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    atomic_write_bytes(path, buffer.getvalue())
+    save_figure(path, spectrogram(source, **options))

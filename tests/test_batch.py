@@ -6,7 +6,7 @@ import pytest
 import soundfile as sf
 
 from dtmfkit import AudioFileError, render
-from dtmfkit.cli import main
+from dtmfkit._cli import main
 
 LINES = ["9193334444", "1WWW,59#", "12a4", "", "1Ww2Ww1Ww#", "#*0", " 5"]
 
@@ -112,19 +112,17 @@ def test_batch_unwritable_directory_exits_1(
 def test_failure_mid_batch_leaves_finished_files_complete(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    batch_module = sys.modules["dtmfkit.batch"]
-    real_write = batch_module.write_audio
+    batch_module = sys.modules["dtmfkit._batch"]
+    real_write = batch_module.write
     written: list[Path] = []
 
-    def failing_write(path: Path, *args: object) -> None:
+    def failing_write(path: Path, *args: object, **kwargs: object) -> None:
         if len(written) == 70:  # in the second chunk of 64
-            path.with_name(f".{path.name}.partial.tmp").write_bytes(b"half")
-            path.with_name(f".{path.name}.partial.tmp").unlink()
             raise AudioFileError(f"cannot write {str(path)!r}: No space left on device")
-        real_write(path, *args)  # type: ignore[arg-type]
+        real_write(path, *args, **kwargs)
         written.append(path)
 
-    monkeypatch.setattr(batch_module, "write_audio", failing_write)
+    monkeypatch.setattr(batch_module, "write", failing_write)
     source = lines_file(tmp_path, [f"{i:04d}" for i in range(200)])
     status, _, err = run(capsys, "render", "--batch", str(source), "--out-dir", str(tmp_path / "o"))
     assert status == 1

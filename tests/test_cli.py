@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 
 from dtmfkit import render
-from dtmfkit.cli import main
+from dtmfkit._cli import main
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dtmfkit.cli import main
+from dtmfkit._cli import main
 
 
 @pytest.fixture

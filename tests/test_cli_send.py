@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from dtmfkit import Emulator
-from dtmfkit.cli import main
+from dtmfkit._cli import main
 from tests.conftest import SECRET, TOKEN
 
 

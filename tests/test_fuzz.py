@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dtmfkit import DtmfSyntaxError, parse
-from dtmfkit.cli import main
+from dtmfkit._cli import main
 from tests.strategies import VALID_CHARS, mixed_text, valid_text
 
 REFERENCE = re.compile(r"[A-D0-9#*,wW]{1,92}")

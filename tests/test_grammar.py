@@ -5,9 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import dtmfkit
 from dtmfkit import DtmfError, DtmfSyntaxError, Pause, Sequence, Tone, parse
-from dtmfkit.grammar import encode_many
+from dtmfkit._grammar import ALPHABET, CATAPULT
 from tests.strategies import VALID_CHARS, mixed_text, valid_text
 
 REFERENCE = re.compile(r"[A-D0-9#*,wW]{1,92}")
@@ -129,15 +128,15 @@ def test_batch_encoder_accepts_and_rejects_like_parse(texts: list[str]) -> None:
             first_error = exc
             break
     if first_error is None:
-        codes, lengths = encode_many(texts)
+        codes, lengths = CATAPULT.encode_many(texts)
         assert lengths.tolist() == [len(t) for t in texts]
-        assert "".join(dtmfkit.grammar.ALPHABET[c] for c in codes.tolist()) == "".join(texts)
+        assert "".join(ALPHABET[c] for c in codes.tolist()) == "".join(texts)
     else:
         with pytest.raises(DtmfSyntaxError) as caught:
-            encode_many(texts)
+            CATAPULT.encode_many(texts)
         assert str(caught.value) == str(first_error)
 
 
 def test_batch_encoder_type_error() -> None:
     with pytest.raises(TypeError, match="not int"):
-        encode_many(["12", 3])  # type: ignore[list-item]
+        CATAPULT.encode_many(["12", 3])  # type: ignore[list-item]

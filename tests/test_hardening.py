@@ -17,7 +17,7 @@ from dtmfkit import (
     Emulator,
     TransportError,
 )
-from dtmfkit.cli import main
+from dtmfkit._cli import main
 from tests.conftest import SECRET, TOKEN
 
 

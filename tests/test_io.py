@@ -1,3 +1,5 @@
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -5,17 +7,32 @@ import pytest
 import soundfile as sf
 
 import dtmfkit
-from dtmfkit import AudioFileError, ParameterError, read, render, write
+from dtmfkit import AudioFileError, ParameterError, read, render, render_to_file, schedule, write
 
 
 def test_wav_pcm16_round_trip_is_exact(tmp_path: Path) -> None:
     path = tmp_path / "pin.wav"
-    timeline = write(path, "1WWW,59#")
+    timeline = render_to_file(path, "1WWW,59#")
     data, rate = sf.read(path, dtype="int16")
     assert rate == 8000
     assert sf.info(path).subtype == "PCM_16"
     assert timeline.length == data.size == 40_800
     assert np.array_equal(data, render("1WWW,59#", dtype="int16"))
+
+
+def test_render_to_file_writes_exactly_the_timeline(tmp_path: Path) -> None:
+    timeline = schedule("1w#", rate=16000, profile="asterisk")
+    assert render_to_file(tmp_path / "a.wav", timeline) == timeline
+    data, rate = sf.read(tmp_path / "a.wav", dtype="int16")
+    assert rate == 16000
+    assert np.array_equal(data, render(timeline, dtype="int16"))
+
+
+def test_write_writes_audio_it_is_given(tmp_path: Path) -> None:
+    audio = render("159#", dtype="int16")
+    write(tmp_path / "a.wav", audio, rate=8000)
+    render_to_file(tmp_path / "b.wav", "159#")
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -30,10 +47,10 @@ def test_wav_pcm16_round_trip_is_exact(tmp_path: Path) -> None:
 )
 def test_formats_and_subtypes(tmp_path: Path, name: str, subtype: str, tolerance: float) -> None:
     path = tmp_path / name
-    write(path, "1Ww2Ww1Ww#", subtype=subtype, rate=16000)
+    render_to_file(path, "1Ww2Ww1Ww#", subtype=subtype, rate=16000)
     info = sf.info(path)
     assert (info.format, info.subtype, info.samplerate) == (
-        dtmfkit.io.FORMATS[path.suffix],
+        dtmfkit._io.FORMATS[path.suffix],
         subtype,
         16000,
     )
@@ -56,36 +73,70 @@ def test_formats_and_subtypes(tmp_path: Path, name: str, subtype: str, tolerance
 )
 def test_bad_target_writes_nothing(tmp_path: Path, name: str, subtype: str, message: str) -> None:
     with pytest.raises(ParameterError, match=message):
-        write(tmp_path / name, "1", subtype=subtype)
+        render_to_file(tmp_path / name, "1", subtype=subtype)
+    with pytest.raises(ParameterError, match=message):
+        write(tmp_path / name, render("1"), rate=8000, subtype=subtype)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_bad_text_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="position 2"):
-        write(tmp_path / "a.wav", "1x")
+        render_to_file(tmp_path / "a.wav", "1x")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("audio", "kwargs", "error", "message"),
+    [
+        ([0.0, 0.1], {"rate": 8000}, TypeError, "1-D numpy array"),
+        (np.zeros((4, 2)), {"rate": 8000}, TypeError, "1-D numpy array"),
+        (np.zeros(4), {"rate": 8000.0}, TypeError, "rate must be an integer"),
+        (np.zeros(4), {"rate": 0}, ParameterError, "rate must be from 1"),
+    ],
+)
+def test_write_refuses_bad_audio_and_rates(
+    tmp_path: Path, audio: object, kwargs: dict[str, object], error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        write(tmp_path / "a.wav", audio, **kwargs)  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_directory_is_an_os_error(tmp_path: Path) -> None:
     with pytest.raises(AudioFileError, match="No such file or directory") as caught:
-        write(tmp_path / "missing" / "a.wav", "1")
+        render_to_file(tmp_path / "missing" / "a.wav", "1")
     assert isinstance(caught.value, OSError)
 
 
 def test_failure_mid_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "keep.wav").write_bytes(b"old")
 
-    def broken_write(file: object, *args: object, **kwargs: object) -> None:
-        file.write(b"RIFF partial")  # type: ignore[attr-defined]
+    def broken_write(file: str, *args: object, **kwargs: object) -> None:
+        Path(file).write_bytes(b"RIFF partial")
         raise sf.LibsndfileError(0, "disk on fire")
 
     monkeypatch.setattr(sf, "write", broken_write)
     with pytest.raises(AudioFileError, match="disk on fire"):
-        write(tmp_path / "keep.wav", "1")
+        render_to_file(tmp_path / "keep.wav", "1")
     with pytest.raises(AudioFileError):
-        write(tmp_path / "new.wav", "1")
+        write(tmp_path / "new.wav", render("1"), rate=8000)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.wav"]
     assert (tmp_path / "keep.wav").read_bytes() == b"old"
+
+
+def test_overwriting_keeps_the_mode(tmp_path: Path) -> None:
+    target = tmp_path / "secret.wav"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o600)
+    render_to_file(target, "1")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert read(target)[0].size == 1600
+
+
+def test_a_name_as_long_as_the_filesystem_allows(tmp_path: Path) -> None:
+    name = "p" * (os.pathconf(tmp_path, "PC_NAME_MAX") - 4) + ".wav"
+    render_to_file(tmp_path / name, "1")
+    assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
 def test_read_errors(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dtmfkit import DtmfSyntaxError, ParameterError, decode, render, samples_needed, schedule
-from dtmfkit.profiles import ASTERISK, PROFILES, get
+from dtmfkit._profiles import ASTERISK, PROFILES, resolve_profile
 
 
 def tone_starts_ms(text: str, profile: str) -> list[float]:
@@ -119,9 +119,9 @@ def test_unknown_profile() -> None:
     with pytest.raises(ParameterError, match="unknown profile 'sip'"):
         render("1", profile="sip")
     with pytest.raises(TypeError):
-        get(3)  # type: ignore[arg-type]
+        resolve_profile(3)  # type: ignore[arg-type]
 
 
 def test_timing_overrides_keep_the_profile_rules() -> None:
-    timing = get("asterisk").timing_for(tone_ms=Fraction(60), gap_ms=70)
+    timing = resolve_profile("asterisk").timing_for(tone_ms=Fraction(60), gap_ms=70)
     assert (timing.pauses, timing.lead_ms, timing.gap_after_last) == ("add", 100, True)

@@ -172,7 +172,7 @@ def test_rate_just_above_nyquist_limit_renders() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"level_dbm0": "-10"}, {"twist_db": None}, {"rate": 8000.5}, {"dtype": 5}]
+    "kwargs", [{"level_dbm0": "-10"}, {"twist_db": "0"}, {"rate": 8000.5}, {"dtype": 5}]
 )
 def test_parameter_types(kwargs: dict[str, object]) -> None:
     with pytest.raises(TypeError):
@@ -272,7 +272,7 @@ def test_many_chunks_write_the_same_samples(monkeypatch: pytest.MonkeyPatch, reg
     import sys
 
     # Shrink the cache-sized chunk so that a batch spans many of them (64 tones at the least).
-    monkeypatch.setattr(sys.modules["dtmfkit.synth"], "_REGION_BYTES", region)
+    monkeypatch.setattr(sys.modules["dtmfkit._synth"], "_REGION_BYTES", region)
     texts = ["".join(KEYS[(i * 7 + j) % 16] for j in range(20)) + "W" * (i % 3) for i in range(90)]
     # Each single string has at most 20 tones: rendered by the other path (gather-scatter).
     expected = np.concatenate([render(t, dtype="int16") for t in texts])

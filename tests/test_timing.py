@@ -116,7 +116,7 @@ def test_timing_accepts_floats_as_written() -> None:
         ({"gap_ms": -1}, "gap_ms must be at least 0"),
         ({"gap_ms": 10_001}, "at most 10000 ms"),
         ({"tone_ms": float("nan")}, "tone_ms must be finite"),
-        ({"rate": 0}, "rate must be between 1 and 768000 Hz, got 0"),
+        ({"rate": 0}, "rate must be from 1 to 768000 Hz, got 0"),
     ],
 )
 def test_bad_parameters(kwargs: dict[str, object], message: str) -> None:

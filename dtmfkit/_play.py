@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dtmfkit.errors import PlaybackError
+from dtmfkit._errors import PlaybackError
 
 __all__ = ["play"]
 

@@ -1,8 +1,8 @@
 """Preview a DTMF string before sending it: its timeline, where the figures come from, and the
 warnings a telephony engineer would give.
 
-Receiver limits are ITU-T Q.24 as commonly quoted: tones and pauses of 40 ms or more are
-recognised, twist must lie within +4 / −8 dB (high minus low group), and each tone should be
+Receiver limits are ITU-T Q.24's (see :mod:`dtmfkit._limits`): tones and pauses of 40 ms or more
+are recognised, twist must lie within +4 / −8 dB (high minus low group), and each tone should be
 between −25 and 0 dBm0.
 
 Examples
@@ -21,24 +21,31 @@ import itertools
 import json
 import textwrap
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from dtmfkit.grammar import Sequence, Skipped
-from dtmfkit.keypad import FREQUENCIES, HIGH_GROUP_HZ
-from dtmfkit.profiles import Profile
-from dtmfkit.profiles import get as get_profile
-from dtmfkit.synth import DEFAULT_LEVEL_DBM0
-from dtmfkit.timing import Milliseconds, Timeline, schedule
+from dtmfkit._grammar import Sequence, Skipped
+from dtmfkit._keypad import FREQUENCIES
+from dtmfkit._limits import (
+    MIN_DTMF_RATE,
+    MIN_PAUSE_MS,
+    MIN_TONE_MS,
+    RECEIVE_LEVEL_DBM0,
+    TWIST_LIMITS_DB,
+)
+from dtmfkit._timeline import Timeline, timeline_and_settings
+from dtmfkit._voice import Voice
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from dtmfkit._profiles import Profile
+    from dtmfkit._settings import RenderOptions
+    from dtmfkit._timing import Timing
 
 __all__ = ["Preview", "PreviewWarning", "preview"]
 
-#: Q.24 as commonly quoted: shorter tones or pauses may be missed.
-MIN_TONE_MS: Final = 40
-MIN_GAP_MS: Final = 40
 #: A repeated key needs a clear break; some receivers debounce more than Q.24 asks.
 MIN_REPEAT_GAP_MS: Final = 100
-TWIST_LIMITS_DB: Final = (-8.0, 4.0)
-LEVEL_LIMITS_DBM0: Final = (-25.0, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +56,7 @@ class PreviewWarning:
     ----------
     code : str
         Stable identifier: ``short-tone``, ``short-gap``, ``repeated-key``, ``twist``,
-        ``level``, ``rate``, ``skipped``.
+        ``level``, ``clipping``, ``rate``, ``skipped``.
     message : str
 
     Examples
@@ -73,8 +80,9 @@ class Preview:
     Attributes
     ----------
     timeline : Timeline
-    profile : Profile
-    level_dbm0, twist_db : float
+        What will be played, and when (its profile, timing and rate included).
+    voice : Voice
+        How it will sound.
     warnings : tuple of PreviewWarning
 
     Examples
@@ -85,17 +93,21 @@ class Preview:
     """
 
     timeline: Timeline
-    profile: Profile
-    level_dbm0: float
-    twist_db: float
+    voice: Voice
     warnings: tuple[PreviewWarning, ...]
+
+    @property
+    def profile(self) -> Profile:
+        """The profile of the timeline."""
+        return self.timeline.profile
 
     def format(self) -> str:
         """The whole preview as text, as ``dtmfkit preview`` prints it."""
         lines = [
             (
                 f"preview of {self.timeline.sequence.text!r} ({self.profile.name} profile, "
-                f"{self.timeline.rate} Hz, {self.level_dbm0:g} dBm0, twist {self.twist_db:+g} dB)"
+                f"{self.timeline.rate} Hz, {self.voice.level_dbm0:g} dBm0, "
+                f"twist {self.voice.twist_db:+g} dB)"
             ),
             self.timeline.format(),
             textwrap.fill(f"sources: {self.profile.sources}", width=100, subsequent_indent="  "),
@@ -110,8 +122,9 @@ class Preview:
         """The preview as plain JSON-ready data."""
         return {
             **self.timeline.to_dict(),
-            "level_dbm0": self.level_dbm0,
-            "twist_db": self.twist_db,
+            "level_dbm0": self.voice.level_dbm0,
+            "twist_db": self.voice.twist_db,
+            "ramp_ms": float(self.voice.ramp_ms),
             "sources": self.profile.sources,
             "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
         }
@@ -124,11 +137,10 @@ class Preview:
         return self.format()
 
 
-def _warnings(
-    timeline: Timeline, profile: Profile, level_dbm0: float, twist_db: float
-) -> list[PreviewWarning]:
+def _warnings(timeline: Timeline, voice: Voice) -> list[PreviewWarning]:
     found = []
-    timing, rate = timeline.timing, timeline.rate
+    timing, rate, profile = timeline.timing, timeline.rate, timeline.profile
+    level_dbm0, twist_db = voice.level_dbm0, voice.twist_db
     tones = timeline.tones
     if tones and timing.tone_ms < MIN_TONE_MS:
         found.append(
@@ -141,11 +153,11 @@ def _warnings(
     # The gap sounds wherever two keys follow each other (after every key, in 'add' mode).
     adjacent = any(b.index == a.index + 1 for a, b in itertools.pairwise(tones))
     adjacent = adjacent or (timing.pauses == "add" and bool(tones))
-    if adjacent and timing.gap_ms < MIN_GAP_MS:
+    if adjacent and timing.gap_ms < MIN_PAUSE_MS:
         found.append(
             PreviewWarning(
                 "short-gap",
-                f"gap_ms={float(timing.gap_ms):g} is under {MIN_GAP_MS} ms: receivers may merge "
+                f"gap_ms={float(timing.gap_ms):g} is under {MIN_PAUSE_MS} ms: receivers may merge "
                 "keys or miss the second (ITU-T Q.24 recognises pauses of 40 ms and up)",
             )
         )
@@ -169,7 +181,7 @@ def _warnings(
             )
         )
     for group, level in (("low", level_dbm0), ("high", level_dbm0 + twist_db)):
-        if not LEVEL_LIMITS_DBM0[0] <= level <= LEVEL_LIMITS_DBM0[1]:
+        if not RECEIVE_LEVEL_DBM0[0] <= level <= RECEIVE_LEVEL_DBM0[1]:
             found.append(
                 PreviewWarning(
                     "level",
@@ -177,7 +189,15 @@ def _warnings(
                     "receivers accept",
                 )
             )
-    if 2 * max(HIGH_GROUP_HZ) >= rate:
+    if voice.peak > 1:
+        found.append(
+            PreviewWarning(
+                "clipping",
+                f"level_dbm0={level_dbm0:g} with twist_db={twist_db:+g} peaks at "
+                f"{voice.peak:.3f} of full scale: it would clip (rendering refuses it)",
+            )
+        )
+    if rate < MIN_DTMF_RATE:
         used = {f for e in tones for f in FREQUENCIES[e.char]}
         lost = ", ".join(f"{f} Hz" for f in sorted(used) if 2 * f >= rate)
         found.append(
@@ -202,26 +222,22 @@ def _warnings(
 
 
 def preview(
-    source: str | Sequence,
+    source: str | Sequence | Timeline,
     *,
+    rate: int | None = None,
     profile: str | Profile | None = None,
-    rate: int = 8000,
-    tone_ms: Milliseconds | None = None,
-    gap_ms: Milliseconds | None = None,
-    level_dbm0: float = DEFAULT_LEVEL_DBM0,
-    twist_db: float = 0.0,
+    timing: Timing | None = None,
+    voice: Voice | None = None,
+    **options: Unpack[RenderOptions],
 ) -> Preview:
     """Preview what the far end will hear, and what may go wrong.
 
     Parameters
     ----------
-    source : str or Sequence
-    profile : str or Profile, default "catapult"
+    source : str, Sequence or Timeline
     rate : int, default 8000
         Any positive rate; too low a rate is a warning here (rendering refuses it).
-    tone_ms, gap_ms : number, optional
-        The profile's by default.
-    level_dbm0, twist_db : float
+    profile, timing, voice, **options
         As :func:`dtmfkit.render`.
 
     Returns
@@ -246,8 +262,7 @@ def preview(
     ...
     warnings: none
     """
-    chosen = get_profile(profile)
-    timeline = schedule(source, rate=rate, tone_ms=tone_ms, gap_ms=gap_ms, profile=chosen)
-    level, twist = float(level_dbm0), float(twist_db)
-    found = _warnings(timeline, chosen, level, twist)
-    return Preview(timeline, chosen, level, twist, tuple(found))
+    timeline, settings = timeline_and_settings(
+        "preview", source, rate, profile, timing, voice, options
+    )
+    return Preview(timeline, settings.voice, tuple(_warnings(timeline, settings.voice)))

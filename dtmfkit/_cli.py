@@ -16,20 +16,9 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from dtmfkit import __version__
-from dtmfkit.batch import progress_bar, render_lines
-from dtmfkit.catapult import (
-    DEFAULT_BASE_URL,
-    ENVIRONMENT,
-    CatapultClient,
-    check_base_url,
-    segment,
-)
-from dtmfkit.detect import decode, detect, spell
-from dtmfkit.emulator import DEFAULT_CREDENTIALS, Emulator
-from dtmfkit.errors import (
+from dtmfkit._errors import (
     AudioFileError,
     CatapultError,
     DtmfError,
@@ -37,12 +26,14 @@ from dtmfkit.errors import (
     ParameterError,
     PlaybackError,
 )
-from dtmfkit.grammar import parse
-from dtmfkit.io import SUBTYPES, read, write, write_audio
-from dtmfkit.play import play
-from dtmfkit.preview import preview
-from dtmfkit.profiles import PROFILES
-from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS, render
+from dtmfkit._io import SUBTYPES
+from dtmfkit._profiles import PROFILES
+from dtmfkit._settings import resolve
+from dtmfkit._version import __version__
+from dtmfkit._voice import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS
+
+if TYPE_CHECKING:
+    from dtmfkit._settings import Settings
 
 __all__ = ["main"]
 
@@ -123,16 +114,30 @@ def _add_sound(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _rendering(args: argparse.Namespace) -> dict[str, Any]:
-    """The profile, timing and sound options that render, preview and batch share."""
+def _settings(args: argparse.Namespace, command: str) -> Settings:
+    """The profile, timing and voice of render, preview and batch, as values, once."""
+    return resolve(
+        command,
+        args.rate,
+        args.profile,
+        None,
+        None,
+        {
+            "tone_ms": args.tone_ms,
+            "gap_ms": args.gap_ms,
+            "level_dbm0": args.level_dbm0,
+            "twist_db": args.twist_db,
+            "ramp_ms": args.ramp_ms,
+        },
+    )
+
+
+def _values(settings: Settings) -> dict[str, Any]:
     return {
-        "profile": args.profile,
-        "rate": args.rate,
-        "tone_ms": args.tone_ms,
-        "gap_ms": args.gap_ms,
-        "level_dbm0": args.level_dbm0,
-        "twist_db": args.twist_db,
-        "ramp_ms": args.ramp_ms,
+        "rate": settings.rate,
+        "profile": settings.profile,
+        "timing": settings.timing,
+        "voice": settings.voice,
     }
 
 
@@ -141,7 +146,10 @@ def _render(args: argparse.Namespace) -> int:
         return _render_batch(args)
     if args.text is None or args.output is None:
         raise UsageError("dtmfkit render: give TEXT and -o OUT, or --batch LINES --out-dir DIR")
-    timeline = write(args.output, args.text, subtype=args.subtype, **_rendering(args))
+    from dtmfkit._io import render_to_file
+
+    settings = _settings(args, "render")
+    timeline = render_to_file(args.output, args.text, subtype=args.subtype, **_values(settings))
     print(
         f"wrote {args.output}: {timeline.length} samples, {timeline.duration:.3f} s "
         f"at {timeline.rate} Hz ({args.subtype})"
@@ -154,6 +162,9 @@ def _render_batch(args: argparse.Namespace) -> int:
         raise UsageError("dtmfkit render: --batch takes no TEXT and no -o (use --out-dir)")
     if args.out_dir is None:
         raise UsageError("dtmfkit render: --batch needs --out-dir DIR")
+    from dtmfkit._batch import progress_bar, render_lines
+
+    settings = _settings(args, "render")
     total = sum(1 for line in _read_lines(args.batch) if line)
     bar = progress_bar(total)
     try:
@@ -162,9 +173,9 @@ def _render_batch(args: argparse.Namespace) -> int:
             args.out_dir,
             suffix=f".{args.format}",
             subtype=args.subtype,
-            **_rendering(args),
             jobs=args.jobs,
             progress=None if bar is None else bar.update,
+            **_values(settings),
         )
     finally:
         if bar is not None:
@@ -187,25 +198,40 @@ def _read_lines(path: str) -> list[str]:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    options = _rendering(args)
-    shown = preview(args.text, **{k: v for k, v in options.items() if k != "ramp_ms"})
+    from dtmfkit._preview import preview
+
+    settings = _settings(args, "preview")
+    shown = preview(args.text, **_values(settings))
     print(shown.to_json(indent=2) if args.json else shown.format(), flush=True)
+    if not (args.wav or args.plot or args.play):
+        return 0
+    # One rendering of the one timeline serves the file, the picture and the sound. In
+    # float64, libsndfile's PCM_16 is exactly render(dtype="int16").
+    from dtmfkit._synth import render
+
+    audio = render(shown.timeline, voice=shown.voice, dtype="float64")
     if args.wav:
-        write(args.wav, shown.timeline.sequence, **options)
+        from dtmfkit._io import write
+
+        write(args.wav, audio, rate=shown.timeline.rate)
         print(f"wrote {args.wav}", file=sys.stderr)
     if args.plot:
-        # scipy.signal and matplotlib load only when a picture is asked for.
-        from dtmfkit.plot import save_spectrogram
+        # matplotlib loads only when a picture is asked for.
+        from dtmfkit.plot import save_figure, spectrogram_of
 
-        save_spectrogram(args.plot, shown.timeline.sequence, **options)
+        save_figure(args.plot, spectrogram_of(shown.timeline, audio))
         print(f"wrote {args.plot}", file=sys.stderr)
     if args.play:
-        audio = render(shown.timeline.sequence, dtype="float32", **options)
-        play(audio, args.rate)
+        from dtmfkit._play import play
+
+        play(audio, shown.timeline.rate)
     return 0
 
 
 def _decode(args: argparse.Namespace) -> int:
+    from dtmfkit._detect import detect, spell
+    from dtmfkit._io import read
+
     try:
         audio, rate = read(args.file, channel=args.channel)
     except AudioFileError as exc:
@@ -214,14 +240,21 @@ def _decode(args: argparse.Namespace) -> int:
     detections = detect(audio, rate)
     if args.json:
         print(json.dumps([d.to_dict() for d in detections]))
-    elif args.pauses:
-        print(spell(detections, gap_ms=args.gap_ms, duration=audio.size / rate))
     else:
-        print("".join(d.key for d in detections))
+        print(spell(detections, pauses=args.pauses, gap_ms=args.gap_ms, duration=audio.size / rate))
     return 0
 
 
 def _send(args: argparse.Namespace) -> int:
+    from dtmfkit._catapult import (
+        DEFAULT_BASE_URL,
+        ENVIRONMENT,
+        CatapultClient,
+        check_base_url,
+        segment,
+    )
+    from dtmfkit._grammar import parse
+
     sequence = parse(args.text)
     base_url = args.base_url or os.environ.get(ENVIRONMENT["base_url"]) or DEFAULT_BASE_URL
     check_base_url(base_url)
@@ -243,6 +276,8 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
+    from dtmfkit._emulator import Emulator
+
     try:
         emulator = Emulator(
             host=args.host,
@@ -269,6 +304,11 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from dtmfkit._catapult import CatapultClient
+    from dtmfkit._detect import decode
+    from dtmfkit._emulator import Emulator
+    from dtmfkit._io import render_to_file, write
+
     out_dir = Path(args.out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -276,7 +316,7 @@ def _demo(args: argparse.Namespace) -> int:
         raise AudioFileError(f"cannot create {str(out_dir)!r}: {exc.strerror}") from exc
     for number, text in enumerate(DEMO_TEXTS, start=1):
         path = out_dir / f"example{number}.wav"
-        timeline = write(path, text)
+        timeline = render_to_file(path, text)
         print(f"{text!r} -> {path} ({timeline.duration:.3f} s)")
         print(timeline.format(), end="\n\n")
     with Emulator() as emulator:
@@ -292,7 +332,7 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"call state: {call.info()['state']}")
         heard = emulator.audio(call.call_id)
         path = out_dir / "call.wav"
-        write_audio(path, heard, emulator.rate, "PCM_16")
+        write(path, heard, rate=emulator.rate)
         print(
             f"the call heard {emulator.heard(call.call_id)}: {heard.size} samples, "
             f"{heard.size / emulator.rate:.3f} s -> {path}"
@@ -361,7 +401,7 @@ def build_parser() -> Parser:
     )
     send.add_argument("call_id", metavar="CALL_ID")
     send.add_argument("text", metavar="TEXT")
-    send.add_argument("--base-url", help=f"API base URL ({DEFAULT_BASE_URL})")
+    send.add_argument("--base-url", help="API base URL (https://api.catapult.inetwork.com)")
     send.add_argument("--timeout", type=_number, help="read timeout in seconds (30)")
     send.add_argument(
         "--dry-run", action="store_true", help="print the request (no credentials), send nothing"
@@ -371,9 +411,9 @@ def build_parser() -> Parser:
     emulator = commands.add_parser("emulator", help="serve the local Catapult emulator")
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     emulator.add_argument("--port", type=_port, default=0, help="port (0: any free port)")
-    emulator.add_argument("--user-id", default=DEFAULT_CREDENTIALS[0])
-    emulator.add_argument("--token", default=DEFAULT_CREDENTIALS[1])
-    emulator.add_argument("--secret", default=DEFAULT_CREDENTIALS[2])
+    emulator.add_argument("--user-id", default="u-emulator")
+    emulator.add_argument("--token", default="t-emulator-token")
+    emulator.add_argument("--secret", default="s-emulator-secret")
     emulator.set_defaults(run=_emulator)
 
     demo = commands.add_parser(

@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence as SequenceABC
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -47,11 +48,17 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from dtmfkit.errors import ParameterError
-from dtmfkit.grammar import PAUSE_SECONDS
-from dtmfkit.keypad import HIGH_GROUP_HZ, LOW_GROUP_HZ, ROWS
-from dtmfkit.synth import FULL_SCALE_DBM0
-from dtmfkit.timing import DEFAULT_GAP_MS, Milliseconds, milliseconds, sample_rate
+from dtmfkit._errors import ParameterError
+from dtmfkit._grammar import PAUSE_SECONDS, parse
+from dtmfkit._keypad import HIGH_GROUP_HZ, LOW_GROUP_HZ, ROWS
+from dtmfkit._limits import (
+    FULL_SCALE_DBM0,
+    TWIST_LIMITS_DB,
+    check_dtmf_rate,
+    milliseconds,
+    sample_rate,
+)
+from dtmfkit._timing import DEFAULT_GAP_MS, Milliseconds
 
 __all__ = ["Detection", "canonical", "decode", "detect", "spell"]
 
@@ -62,8 +69,6 @@ FREQUENCY_TOLERANCE: Final = 0.025
 MIN_TONE_S: Final = 0.030
 #: Q.24: a 10 ms break does not split a key; a 40 ms pause does.
 MIN_PAUSE_S: Final = 0.020
-#: Q.24 twist limits, high group minus low group, dB.
-TWIST_LIMITS_DB: Final = (-8.0, 4.0)
 DEFAULT_MIN_LEVEL_DBM0: Final = -36.0
 # Share of a frame's energy its two strongest DTMF tones must carry to make it a candidate.
 _MIN_TONE_SHARE: Final = 0.5
@@ -183,13 +188,9 @@ class _Bank:
         return np.asarray(np.abs(w) / self.window.sum(), dtype=np.float64)
 
 
-_BANKS: dict[int, _Bank] = {}
-
-
+@functools.lru_cache(maxsize=8)
 def _bank(rate: int) -> _Bank:
-    if rate not in _BANKS:
-        _BANKS[rate] = _Bank.create(rate)
-    return _BANKS[rate]
+    return _Bank.create(rate)
 
 
 def _ranges(first: npt.NDArray[np.int64], last: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -240,9 +241,7 @@ def detect(
     >>> detect(single_tone, 8000)
     []
     """
-    rate = sample_rate(rate)
-    if 2 * max(HIGH_GROUP_HZ) >= rate:
-        raise ParameterError(f"rate={rate} Hz is too low to hold the 1633 Hz DTMF tone")
+    rate = check_dtmf_rate(sample_rate(rate))
     if isinstance(min_level_dbm0, bool) or not isinstance(min_level_dbm0, int | float):
         raise TypeError("min_level_dbm0 must be a number of dB")
     signal = _as_float(audio, channel)
@@ -398,6 +397,7 @@ def _spelling(halves: int) -> str:
 def spell(
     detections: SequenceABC[Detection],
     *,
+    pauses: bool = True,
     gap_ms: Milliseconds = DEFAULT_GAP_MS,
     duration: float | None = None,
 ) -> str:
@@ -411,6 +411,8 @@ def spell(
     Parameters
     ----------
     detections : sequence of Detection
+    pauses : bool, default True
+        False spells the keys alone.
     gap_ms : number, default 400
         The gap the audio was made with.
     duration : float, optional
@@ -429,6 +431,8 @@ def spell(
     'W1Ww2'
     """
     gap = float(milliseconds(gap_ms, "gap_ms")) / 1000
+    if not pauses:
+        return "".join(d.key for d in detections)
     parts: list[str] = []
     previous: Detection | None = None
     for detection in detections:
@@ -455,8 +459,6 @@ def canonical(text: str) -> str:
     >>> canonical("1WWW,59#"), canonical("w,1ww")
     ('1WWWw59#', 'W1W')
     """
-    from dtmfkit.grammar import parse
-
     parts: list[str] = []
     pause = Fraction(0)
     for char in parse(text).text:
@@ -502,7 +504,5 @@ def decode(
     '9193334444'
     """
     detections = detect(audio, rate, channel=channel)
-    if not pauses:
-        return "".join(d.key for d in detections)
     length = audio.shape[0] if isinstance(audio, np.ndarray) else 0
-    return spell(detections, gap_ms=gap_ms, duration=length / rate)
+    return spell(detections, pauses=pauses, gap_ms=gap_ms, duration=length / rate)

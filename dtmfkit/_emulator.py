@@ -53,8 +53,8 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
-from dtmfkit.errors import DtmfError, ParameterError
-from dtmfkit.synth import render
+from dtmfkit._errors import DtmfError, ParameterError
+from dtmfkit._synth import render
 
 __all__ = ["DEFAULT_CREDENTIALS", "Emulator", "Fault", "RequestRecord"]
 

@@ -28,13 +28,16 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from dtmfkit.errors import DtmfSyntaxError, ParameterError, echo
-from dtmfkit.keypad import FREQUENCIES, KEYS
+from dtmfkit._errors import DtmfSyntaxError, ParameterError, echo
+from dtmfkit._keypad import FREQUENCIES, KEYS
 
 __all__ = [
+    "ALPHABET",
     "CATAPULT",
     "MAX_LENGTH",
+    "PAUSE_CODE",
     "PAUSE_SECONDS",
+    "SKIP_CODE",
     "Event",
     "Grammar",
     "Pause",
@@ -140,7 +143,7 @@ class Grammar:
 
     Examples
     --------
-    >>> from dtmfkit.grammar import CATAPULT
+    >>> from dtmfkit._grammar import CATAPULT
     >>> CATAPULT.max_length, CATAPULT.check("1W#")
     (92, '1W#')
     """
@@ -260,8 +263,10 @@ class Grammar:
             raise  # pragma: no cover - check() raised for the offending item
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         codes = self._table[np.frombuffer(joined, dtype=np.uint8)]
-        if len(texts) and (
-            lengths.min() < 1 or lengths.max() > self.max_length or codes.max() == INVALID_CODE
+        if texts and (
+            int(np.min(lengths)) < 1
+            or int(np.max(lengths)) > self.max_length
+            or int(np.max(codes)) == INVALID_CODE
         ):
             for text in texts:
                 self.check(text)
@@ -286,8 +291,6 @@ class Sequence:
         The original string, unchanged: what a sender posts.
     grammar : Grammar
         Catapult's ``dtmfOut`` grammar unless another platform's was asked for.
-    events : tuple of Tone, Pause and Skipped
-        One event per character, in order.
 
     Examples
     --------
@@ -298,10 +301,14 @@ class Sequence:
 
     text: str
     grammar: Grammar = field(default=CATAPULT, repr=False)
-    events: tuple[Event, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "events", self.grammar.events(self.text))
+        self.grammar.check(self.text)
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """One event per character, in order."""
+        return self.grammar.events(self.text)
 
     @property
     def keys(self) -> str:
@@ -320,13 +327,15 @@ class Sequence:
         return self.text
 
 
-def parse(text: str) -> Sequence:
-    """Parse a ``dtmfOut`` string.
+def parse(text: str, *, grammar: Grammar = CATAPULT) -> Sequence:
+    """Parse a ``dtmfOut`` string (or another platform's DTMF string).
 
     Parameters
     ----------
     text : str
         Characters of ``[A-D0-9#*,wW]``, 1 to 92 of them.
+    grammar : Grammar, default Catapult's ``dtmfOut``
+        Another platform's grammar, usually ``profile.grammar``.
 
     Returns
     -------
@@ -348,21 +357,8 @@ def parse(text: str) -> Sequence:
     >>> parse("12a4")
     Traceback (most recent call last):
     ...
-    dtmfkit.errors.DtmfSyntaxError: invalid DTMF character 'a' at position 3 in '12a4'; ...
+    dtmfkit.DtmfSyntaxError: invalid DTMF character 'a' at position 3 in '12a4'; ...
     """
-    return Sequence(text)
-
-
-def check(text: object) -> str:
-    """Return `text` if it is a valid ``dtmfOut`` string; raise as :func:`parse` does otherwise."""
-    return CATAPULT.check(text)
-
-
-def encode_many(
-    sources: Iterable[str | Sequence], grammar: Grammar = CATAPULT
-) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
-    """Validate many strings at once and return their character codes, concatenated, and lengths.
-
-    Raises exactly what :func:`parse` raises for the first invalid string.
-    """
-    return grammar.encode_many(sources)
+    if not isinstance(grammar, Grammar):
+        raise TypeError(f"grammar must be a Grammar, not {type(grammar).__name__}")
+    return Sequence(text, grammar)

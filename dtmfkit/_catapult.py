@@ -18,7 +18,7 @@ It never retries a read timeout, a connection dropped after the request was sent
 
 Examples
 --------
->>> from dtmfkit.emulator import Emulator
+>>> from dtmfkit._emulator import Emulator
 >>> with Emulator() as emulator:
 ...     client = CatapultClient(*emulator.credentials, base_url=emulator.base_url)
 ...     call = client.create_call("+15550001111", "+15550002222")
@@ -50,7 +50,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ResponseError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from dtmfkit.errors import (
+from dtmfkit._errors import (
     AuthenticationError,
     CallNotFoundError,
     CallStateError,
@@ -63,7 +63,8 @@ from dtmfkit.errors import (
     ServerError,
     TransportError,
 )
-from dtmfkit.grammar import Sequence, parse
+from dtmfkit._grammar import CATAPULT, Sequence, parse
+from dtmfkit._version import __version__
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -110,8 +111,6 @@ class _BasicAuth(requests.auth.AuthBase):
 
 
 def _user_agent() -> str:
-    from dtmfkit import __version__
-
     return f"dtmfkit/{__version__} python-requests/{requests.__version__}"
 
 
@@ -189,7 +188,7 @@ class SendResult:
 
     Examples
     --------
-    >>> from dtmfkit.emulator import Emulator
+    >>> from dtmfkit._emulator import Emulator
     >>> with Emulator() as emulator:
     ...     client = CatapultClient(*emulator.credentials, base_url=emulator.base_url)
     ...     result = client.send_dtmf(emulator.create_call(), "1#")
@@ -322,7 +321,7 @@ class CatapultClient:
     >>> client.send_dtmf("c-1", "12a")
     Traceback (most recent call last):
     ...
-    dtmfkit.errors.DtmfSyntaxError: invalid DTMF character 'a' at position 3 in '12a'; ...
+    dtmfkit.DtmfSyntaxError: invalid DTMF character 'a' at position 3 in '12a'; ...
     """
 
     def __init__(
@@ -402,7 +401,7 @@ class CatapultClient:
         >>> CatapultClient.from_env({})
         Traceback (most recent call last):
         ...
-        dtmfkit.errors.ParameterError: set CATAPULT_USER_ID, CATAPULT_API_TOKEN, ...
+        dtmfkit.ParameterError: set CATAPULT_USER_ID, CATAPULT_API_TOKEN, ...
         """
         env = os.environ if environ is None else environ
         required = ("user_id", "api_token", "api_secret")
@@ -470,7 +469,9 @@ class CatapultClient:
         TransportError
             No usable answer; ``may_have_played`` tells whether the request may have arrived.
         """
-        sequence = dtmf_out if isinstance(dtmf_out, Sequence) else parse(dtmf_out)
+        # Only Catapult's grammar may leave: a Sequence of another profile is refused as parse
+        # would refuse its text.
+        sequence = parse(CATAPULT.text_of(dtmf_out) if isinstance(dtmf_out, Sequence) else dtmf_out)
         path = f"calls/{segment(call_id, 'call_id')}/dtmf"
         response, retries = self._send("POST", path, {"dtmfOut": sequence.text})
         return SendResult(call_id, sequence, response.status_code, retries)

@@ -24,15 +24,21 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from dtmfkit.errors import AudioFileError, DtmfSyntaxError, ParameterError
-from dtmfkit.grammar import Sequence
-from dtmfkit.io import FORMATS, SUBTYPES, atomic_write_bytes, file_format, write_audio
-from dtmfkit.profiles import Profile
-from dtmfkit.profiles import get as get_profile
-from dtmfkit.synth import DEFAULT_LEVEL_DBM0, DEFAULT_RAMP_MS, render_many
-from dtmfkit.timing import Milliseconds, sample_rate
+from dtmfkit._atomic import write_bytes
+from dtmfkit._errors import AudioFileError, DtmfSyntaxError, ParameterError
+from dtmfkit._grammar import Sequence
+from dtmfkit._io import SUBTYPES, file_format, write
+from dtmfkit._settings import RenderOptions, resolve
+from dtmfkit._synth import render_many
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from dtmfkit._profiles import Profile
+    from dtmfkit._timing import Timing
+    from dtmfkit._voice import Voice
 
 __all__ = ["BadLine", "BatchReport", "render_lines"]
 
@@ -88,28 +94,28 @@ def render_lines(
     *,
     suffix: str = ".wav",
     subtype: str = "PCM_16",
-    rate: int = 8000,
-    tone_ms: Milliseconds | None = None,
-    gap_ms: Milliseconds | None = None,
-    level_dbm0: float = DEFAULT_LEVEL_DBM0,
-    twist_db: float = 0.0,
-    ramp_ms: Milliseconds = DEFAULT_RAMP_MS,
+    rate: int | None = None,
     profile: str | Profile | None = None,
+    timing: Timing | None = None,
+    voice: Voice | None = None,
     jobs: int = 1,
     progress: Callable[[int], Any] | None = None,
+    **options: Unpack[RenderOptions],
 ) -> BatchReport:
     """Render every line of a text file into its own audio file.
 
     Parameters
     ----------
     lines_file : path
-        UTF-8 text, one ``dtmfOut`` string per line; empty lines are skipped. Lines are taken
-        exactly (no stripping): a stray space is an error, reported with its position.
+        UTF-8 text, one DTMF string per line; empty lines are skipped. Lines are taken exactly
+        (no stripping): a stray space is an error, reported with its position.
     out_dir : path
         Folder for the files (created if missing).
     suffix : {".wav", ".flac"}
-    subtype, rate, tone_ms, gap_ms, level_dbm0, twist_db, ramp_ms, profile
+    subtype : str, default "PCM_16"
         As :func:`dtmfkit.write`.
+    rate, profile, timing, voice, **options
+        As :func:`dtmfkit.render`.
     jobs : int, default 1
         Threads rendering and writing at once.
     progress : callable, optional
@@ -125,33 +131,36 @@ def render_lines(
         The lines file cannot be read, or an option is out of range (nothing written).
     AudioFileError
         A file could not be written; finished files stay complete, no partial file is left.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "pins.txt").write_text("1234#\\n9W9\\n")
+    >>> render_lines(folder / "pins.txt", folder / "out", rate=16000).seconds
+    4.0
     """
     target = Path(out_dir)
     file_format(target / f"x{suffix}", subtype)
-    sample_rate(rate)
+    settings = resolve("render_lines", rate, profile, timing, voice, options)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ParameterError(f"jobs must be a positive integer, got {jobs!r}")
     report = BatchReport()
     good: list[tuple[int, Sequence]] = []
-    source = Path(lines_file)
-    grammar = get_profile(profile).grammar
-    for number, line in _lines(source):
+    for number, line in _lines(Path(lines_file)):
         try:
-            good.append((number, Sequence(line, grammar)))
+            good.append((number, Sequence(line, settings.profile.grammar)))
         except DtmfSyntaxError as exc:
             report.bad.append(BadLine(number, line, exc.position, str(exc)))
-    options: dict[str, Any] = {
-        "rate": rate,
-        "tone_ms": tone_ms,
-        "gap_ms": gap_ms,
-        "level_dbm0": level_dbm0,
-        "twist_db": twist_db,
-        "ramp_ms": ramp_ms,
-        "profile": profile,
+    values: dict[str, Any] = {
+        "rate": settings.rate,
+        "profile": settings.profile,
+        "timing": settings.timing,
+        "voice": settings.voice,
         "dtype": SUBTYPES[subtype],
     }
     if good:
-        render_many([good[0][1]], **options)  # check the options before creating anything
+        render_many([good[0][1]], **values)  # check the settings before creating anything
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -162,11 +171,11 @@ def render_lines(
         return target / f"line-{number:0{width}d}{suffix}"
 
     def work(chunk: list[tuple[int, Sequence]]) -> list[tuple[int, Path, float]]:
-        batch = render_many([sequence for _, sequence in chunk], **options)
+        batch = render_many([sequence for _, sequence in chunk], **values)
         done = []
         for (number, _), audio in zip(chunk, batch, strict=True):
-            write_audio(name(number), audio, rate, subtype)
-            done.append((number, name(number), audio.size / rate))
+            write(name(number), audio, rate=settings.rate, subtype=subtype)
+            done.append((number, name(number), audio.size / settings.rate))
         if progress is not None:
             progress(len(chunk))
         return done
@@ -191,7 +200,7 @@ def render_lines(
         f"{path.name}\t{number}\t{seconds:.3f}\t{by_line[number]}"
         for number, path, seconds in results
     ]
-    atomic_write_bytes(index, ("\n".join(rows) + "\n").encode())
+    write_bytes(index, ("\n".join(rows) + "\n").encode())
     report.index = index
     return report
 
@@ -205,6 +214,3 @@ def progress_bar(total: int) -> Any:
     except ImportError:
         return None
     return tqdm(total=total, unit="file", file=sys.stderr)
-
-
-FORMAT_SUFFIXES: Final = tuple(FORMATS)

@@ -32,9 +32,9 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Final
 
-from dtmfkit.errors import ParameterError
-from dtmfkit.grammar import CATAPULT, Grammar
-from dtmfkit.timing import Milliseconds, Timing, milliseconds
+from dtmfkit._errors import ParameterError
+from dtmfkit._grammar import CATAPULT, Grammar
+from dtmfkit._timing import Milliseconds, Timing
 
 __all__ = [
     "ASTERISK",
@@ -43,7 +43,7 @@ __all__ = [
     "PROFILES",
     "TWILIO",
     "Profile",
-    "get",
+    "resolve_profile",
 ]
 
 
@@ -64,7 +64,8 @@ class Profile:
 
     Examples
     --------
-    >>> ASTERISK.timing.describe()
+    >>> from dtmfkit import PROFILES
+    >>> PROFILES["asterisk"].timing.describe()
     'tone 100 ms, gap 250 ms after every tone (the last too), pauses add to it, 100 ms lead-in'
     """
 
@@ -81,9 +82,13 @@ class Profile:
         object.__setattr__(self, "__doc__", f"{self.doc}\n\nSources: {self.sources}")
 
     def timing_for(
-        self, tone_ms: Milliseconds | None = None, gap_ms: Milliseconds | None = None
+        self,
+        timing: Timing | None = None,
+        *,
+        tone_ms: Milliseconds | None = None,
+        gap_ms: Milliseconds | None = None,
     ) -> Timing:
-        """This profile's timing, with the tone or gap length changed where given.
+        """`timing` (this profile's by default), with the tone or gap changed where given.
 
         Raises
         ------
@@ -92,35 +97,25 @@ class Profile:
 
         Examples
         --------
-        >>> BANDWIDTH_BXML.timing_for(tone_ms=30)
+        >>> from dtmfkit import PROFILES
+        >>> PROFILES["bandwidth-bxml"].timing_for(tone_ms=30)
         Traceback (most recent call last):
         ...
-        dtmfkit.errors.ParameterError: bandwidth-bxml accepts tone_ms from 50 to 5000, got 30
+        dtmfkit.ParameterError: bandwidth-bxml accepts tone_ms from 50 to 5000, got 30
         """
-        tone = (
-            self.timing.tone_ms
-            if tone_ms is None
-            else milliseconds(tone_ms, "tone_ms", positive=True)
-        )
-        gap = self.timing.gap_ms if gap_ms is None else milliseconds(gap_ms, "gap_ms")
+        if timing is not None and not isinstance(timing, Timing):
+            raise TypeError(f"timing must be a Timing, not {type(timing).__name__}")
+        chosen = (self.timing if timing is None else timing).replace(tone_ms=tone_ms, gap_ms=gap_ms)
         for name, value, limits in (
-            ("tone_ms", tone, self.tone_range_ms),
-            ("gap_ms", gap, self.gap_range_ms),
+            ("tone_ms", chosen.tone_ms, self.tone_range_ms),
+            ("gap_ms", chosen.gap_ms, self.gap_range_ms),
         ):
             if limits is not None and not limits[0] <= value <= limits[1]:
                 raise ParameterError(
                     f"{self.name} accepts {name} from {limits[0]} to {limits[1]}, "
                     f"got {float(value):g}"
                 )
-        if (tone, gap) == (self.timing.tone_ms, self.timing.gap_ms):
-            return self.timing
-        return Timing(
-            tone,
-            gap,
-            pauses=self.timing.pauses,
-            lead_ms=self.timing.lead_ms,
-            gap_after_last=self.timing.gap_after_last,
-        )
+        return chosen
 
 
 #: Catapult v1 "Send DTMF in active Call": the grammar and timing of dtmfkit's core.
@@ -198,17 +193,17 @@ PROFILES: Final = MappingProxyType(
 )
 
 
-def get(profile: str | Profile | None) -> Profile:
+def resolve_profile(profile: str | Profile | None) -> Profile:
     """The profile of this name (None means ``catapult``), or `profile` itself.
 
     Examples
     --------
-    >>> get("asterisk").timing.lead_ms
+    >>> resolve_profile("asterisk").timing.lead_ms
     Fraction(100, 1)
-    >>> get("sip")
+    >>> resolve_profile("sip")
     Traceback (most recent call last):
     ...
-    dtmfkit.errors.ParameterError: unknown profile 'sip'; known: catapult, bandwidth-bxml, ...
+    dtmfkit.ParameterError: unknown profile 'sip'; known: catapult, bandwidth-bxml, ...
     """
     if profile is None:
         return CATAPULT_PROFILE

@@ -10,7 +10,7 @@ Each key sounds one tone of the low (row) group and one of the high (column) gro
 
 Examples
 --------
->>> from dtmfkit.keypad import FREQUENCIES
+>>> from dtmfkit._keypad import FREQUENCIES
 >>> FREQUENCIES["5"]
 (770, 1336)
 """

@@ -1,0 +1,225 @@
+"""Audio files through soundfile: WAV or FLAC by suffix, written atomically.
+
+:func:`write` writes audio you already have; :func:`render_to_file` renders a string or a
+Timeline and writes it; :func:`read` reads one channel back.
+
+Examples
+--------
+>>> import dtmfkit, tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "pin.wav"
+>>> dtmfkit.render_to_file(path, "1WWW,59#", subtype="ULAW").length
+40800
+>>> audio, rate = dtmfkit.read(path)
+>>> audio.shape, rate
+((40800,), 8000)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from dtmfkit._atomic import replacing
+from dtmfkit._errors import AudioFileError, ParameterError
+from dtmfkit._limits import sample_rate
+from dtmfkit._synth import Source, rendering, to_integers
+from dtmfkit._timeline import Timeline
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from dtmfkit._profiles import Profile
+    from dtmfkit._settings import RenderOptions
+    from dtmfkit._timing import Timing
+    from dtmfkit._voice import Voice
+
+__all__ = ["FORMATS", "SUBTYPES", "file_format", "read", "render_to_file", "write"]
+
+#: File suffix → soundfile container format.
+FORMATS: Final = {".wav": "WAV", ".flac": "FLAC"}
+#: Supported subtypes → the sample type rendered for them (soundfile/libsndfile encodes).
+SUBTYPES: Final = {
+    "PCM_16": "int16",
+    "PCM_24": "float64",
+    "FLOAT": "float32",
+    "ULAW": "int16",
+    "ALAW": "int16",
+}
+# libsndfile truncates floats to integers; dtmfkit rounds them itself, as its int16 does.
+_INTEGER_BITS: Final = {"PCM_16": 16, "ULAW": 16, "ALAW": 16, "PCM_24": 24}
+
+
+def file_format(path: str | os.PathLike[str], subtype: object) -> str:
+    """Return the soundfile format for `path` and check that it can hold `subtype`."""
+    import soundfile as sf
+
+    if not isinstance(subtype, str):
+        raise TypeError(f"subtype must be a str, not {type(subtype).__name__}")
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ParameterError(
+            f"cannot tell the audio format of {os.fspath(path)!r}: use a .wav or .flac suffix"
+        )
+    if subtype not in SUBTYPES:
+        raise ParameterError(f"subtype must be one of {', '.join(SUBTYPES)}, got {subtype!r}")
+    fmt = FORMATS[suffix]
+    if not sf.check_format(fmt, subtype):
+        raise ParameterError(f"{fmt} cannot hold subtype {subtype!r}")
+    return fmt
+
+
+def write(
+    path: str | os.PathLike[str],
+    audio: npt.NDArray[Any],
+    *,
+    rate: int,
+    subtype: str = "PCM_16",
+) -> None:
+    """Write mono audio to a WAV or FLAC file, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Target file; ``.wav`` or ``.flac`` chooses the format.
+    audio : np.ndarray [shape=(n,)]
+        float samples in [-1, 1] (rounded, as :func:`dtmfkit.render` rounds its int16, for an
+        integer subtype), or int16.
+    rate : int
+        Sample rate in Hz.
+    subtype : {"PCM_16", "PCM_24", "FLOAT", "ULAW", "ALAW"}, default "PCM_16"
+        Sample encoding; μ-law and A-law (what telephony uses) are WAV only.
+
+    Raises
+    ------
+    ParameterError, TypeError
+        Bad input; nothing is written.
+    AudioFileError
+        The file could not be written (it is an :class:`OSError`); nothing is left behind and
+        an existing file is unchanged.
+
+    Examples
+    --------
+    >>> import dtmfkit, tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "tone.flac"
+    >>> write(target, dtmfkit.render("5"), rate=8000)
+    >>> dtmfkit.read(target)[0].size
+    1600
+    """
+    import soundfile as sf
+
+    fmt = file_format(path, subtype)
+    checked_rate = sample_rate(rate)
+    if not isinstance(audio, np.ndarray) or audio.ndim != 1:
+        raise TypeError("audio must be a 1-D numpy array of samples")
+    if audio.dtype.kind == "f" and subtype in _INTEGER_BITS:
+        audio = to_integers(audio, _INTEGER_BITS[subtype])
+    with replacing(path) as temporary:
+        try:
+            sf.write(temporary, audio, checked_rate, subtype=subtype, format=fmt)
+        except sf.SoundFileError as exc:
+            raise AudioFileError(f"cannot write {os.fspath(path)!r}: {exc}") from exc
+
+
+def render_to_file(
+    path: str | os.PathLike[str],
+    source: Source,
+    *,
+    subtype: str = "PCM_16",
+    rate: int | None = None,
+    profile: str | Profile | None = None,
+    timing: Timing | None = None,
+    voice: Voice | None = None,
+    **options: Unpack[RenderOptions],
+) -> Timeline:
+    """Render a DTMF string (or exactly a Timeline) into a WAV or FLAC file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Target file; ``.wav`` or ``.flac`` chooses the format. Written atomically.
+    source : str, Sequence or Timeline
+    subtype : {"PCM_16", "PCM_24", "FLOAT", "ULAW", "ALAW"}, default "PCM_16"
+        As :func:`write`.
+    rate, profile, timing, voice, **options
+        As :func:`dtmfkit.render`.
+
+    Returns
+    -------
+    Timeline
+        The timeline of what was written.
+
+    Raises
+    ------
+    DtmfSyntaxError, ParameterError, TypeError
+        Bad input; nothing is written.
+    AudioFileError
+        The file could not be written; nothing is left behind.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "digits.flac"
+    >>> render_to_file(target, "9193334444").duration
+    5.6
+    """
+    file_format(path, subtype)
+    timeline, _, audio = rendering(
+        "render_to_file",
+        source,
+        rate=rate,
+        profile=profile,
+        timing=timing,
+        voice=voice,
+        dtype=SUBTYPES[subtype],
+        options=dict(options),
+    )
+    write(path, audio, rate=timeline.rate, subtype=subtype)
+    return timeline
+
+
+def read(path: str | os.PathLike[str], *, channel: int = 0) -> tuple[npt.NDArray[np.float64], int]:
+    """Read one channel of an audio file as float64 in [-1, 1].
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any file soundfile can read (WAV, FLAC, AIFF, OGG, ...).
+    channel : int, default 0
+        Which channel to take from a multi-channel file.
+
+    Returns
+    -------
+    audio : np.ndarray [shape=(n,), dtype=float64]
+    rate : int
+
+    Raises
+    ------
+    AudioFileError
+        The file cannot be read or has no such channel.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, dtmfkit
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "one.wav"
+    >>> _ = dtmfkit.render_to_file(target, "1", rate=16000)
+    >>> audio, rate = read(target)
+    >>> len(audio), rate
+    (3200, 16000)
+    """
+    import soundfile as sf
+
+    if isinstance(channel, bool) or not isinstance(channel, int):
+        raise TypeError(f"channel must be an int, not {type(channel).__name__}")
+    try:
+        data, rate = sf.read(path, dtype="float64", always_2d=True)
+    except (OSError, sf.SoundFileError) as exc:
+        raise AudioFileError(f"cannot read {os.fspath(path)!r}: {exc}") from exc
+    if not 0 <= channel < data.shape[1]:
+        raise AudioFileError(
+            f"{os.fspath(path)!r} has {data.shape[1]} channel(s); there is no channel {channel}"
+        )
+    return np.ascontiguousarray(data[:, channel]), int(rate)

@@ -1,0 +1,158 @@
+"""Every number dtmfkit checks against, each once with its source, and the checks themselves.
+
+Standards:
+
+- **G.711**: the digital milliwatt is 3.17 dB below a full-scale sine, so full scale is
+  +3.17 dBm0 (:data:`FULL_SCALE_DBM0`).
+- **ITU-T Q.24** receiver limits, as spandsp (``dtmf.c``) and Asterisk (``main/dsp.c``) apply
+  them: frequencies within ±1.5 % must be accepted and beyond ±3.5 % rejected; tones and pauses
+  of 40 ms must be recognised; twist (high group minus low group) within +4 / −8 dB; each tone
+  from −25 to 0 dBm0.
+- **Nyquist**: the highest DTMF tone is 1633 Hz, so a rate must exceed 3266 Hz to carry it.
+
+dtmfkit's own ranges (chosen, not standard): rates of 1 Hz to 768 kHz, durations up to 10 s,
+levels from −90 dBm0 to full scale, twist within ±40 dB.
+
+Every validator names the parameter it checks and echoes the value, so that one rule gives one
+message wherever a number comes from (the API or the command line).
+
+Examples
+--------
+>>> from dtmfkit._limits import milliseconds, sample_rate
+>>> milliseconds(33.3, "gap_ms")
+Fraction(333, 10)
+>>> sample_rate(8000.0)
+Traceback (most recent call last):
+...
+TypeError: rate must be an integer number of Hz, not float: 8000.0
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final
+
+from dtmfkit._errors import ParameterError
+from dtmfkit._keypad import HIGH_GROUP_HZ
+
+__all__ = [
+    "FREQUENCY_ACCEPT",
+    "FREQUENCY_REJECT",
+    "FULL_SCALE_DBM0",
+    "LEVEL_RANGE_DBM0",
+    "MAX_DURATION_MS",
+    "MAX_RATE",
+    "MIN_DTMF_RATE",
+    "MIN_PAUSE_MS",
+    "MIN_TONE_MS",
+    "RECEIVE_LEVEL_DBM0",
+    "TWIST_LIMITS_DB",
+    "TWIST_RANGE_DB",
+    "check_dtmf_rate",
+    "decibels",
+    "milliseconds",
+    "sample_rate",
+]
+
+#: G.711: a full-scale sine is +3.17 dBm0.
+FULL_SCALE_DBM0: Final = 3.17
+#: Q.24: a tone within ±1.5 % of its nominal frequency must be accepted.
+FREQUENCY_ACCEPT: Final = 0.015
+#: Q.24: a tone beyond ±3.5 % must be rejected.
+FREQUENCY_REJECT: Final = 0.035
+#: Q.24: tones of 40 ms and more must be recognised.
+MIN_TONE_MS: Final = 40
+#: Q.24: pauses of 40 ms and more must be recognised.
+MIN_PAUSE_MS: Final = 40
+#: Q.24: twist, high group minus low group, in dB: reverse twist down to −8, normal up to +4.
+TWIST_LIMITS_DB: Final = (-8.0, 4.0)
+#: The per-tone levels a receiver must accept, in dBm0 (Q.24's operating range).
+RECEIVE_LEVEL_DBM0: Final = (-25.0, 0.0)
+#: Nyquist: the 1633 Hz tone needs more than twice its frequency.
+MIN_DTMF_RATE: Final = 2 * max(HIGH_GROUP_HZ) + 1
+#: The highest sample rate dtmfkit accepts (the highest libsndfile and sound cards use).
+MAX_RATE: Final = 768_000
+#: The longest tone, gap or lead-in dtmfkit accepts.
+MAX_DURATION_MS: Final = 10_000
+#: Levels dtmfkit renders, per tone: from far below any receiver's floor to full scale.
+LEVEL_RANGE_DBM0: Final = (-90.0, FULL_SCALE_DBM0)
+#: Twist dtmfkit renders (the Q.24 limits are far inside it; beyond them is a warning).
+TWIST_RANGE_DB: Final = (-40.0, 40.0)
+# Durations are exact fractions of a millisecond no finer than this (1 ns), so that every
+# boundary of a 92-character string at 768 kHz fits in int64 arithmetic.
+_MAX_DENOMINATOR: Final = 10**6
+
+
+def milliseconds(value: object, name: str, *, positive: bool = False) -> Fraction:
+    """Check a duration in ms and return it exactly.
+
+    A float counts as the decimal it prints as (``33.3`` is 333/10, not its binary neighbour).
+
+    Raises
+    ------
+    TypeError
+        Not a real number (bool included).
+    ParameterError
+        Not finite, below 0 (or 0 when `positive`), above 10 000 ms, or finer than 1 ns.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Fraction | Decimal):
+        raise TypeError(
+            f"{name} must be a number of milliseconds, not {type(value).__name__}: {value!r}"
+        )
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        raise ParameterError(f"{name} must be finite, got {value!r}")
+    # Compare and check the exponent before converting: Fraction(Decimal("1e-9999999")) builds
+    # a ten-million-digit denominator.
+    low = "more than 0" if positive else "at least 0"
+    out_of_range = ParameterError(
+        f"{name} must be {low} and at most {MAX_DURATION_MS} ms, got {value!r}"
+    )
+    if not 0 <= value <= MAX_DURATION_MS:
+        raise out_of_range
+    if isinstance(value, Decimal) and int(value.normalize().as_tuple().exponent) < -6:
+        raise ParameterError(f"{name}={value!r} is finer than 1 ns; round it")
+    exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    if positive and not exact:
+        raise out_of_range
+    if exact.denominator > _MAX_DENOMINATOR:
+        raise ParameterError(f"{name}={value!r} is finer than 1 ns; round it")
+    return exact
+
+
+def sample_rate(value: object, name: str = "rate") -> int:
+    """Check a sample rate: an integer number of Hz from 1 to 768 000.
+
+    The same rule holds whatever was rendered before (a float such as ``8000.0`` is refused).
+    """
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(
+            f"{name} must be an integer number of Hz, not {type(value).__name__}: {value!r}"
+        )
+    rate = operator.index(value)
+    if not 1 <= rate <= MAX_RATE:
+        raise ParameterError(f"{name} must be from 1 to {MAX_RATE} Hz, got {value!r}")
+    return rate
+
+
+def check_dtmf_rate(rate: int, name: str = "rate") -> int:
+    """Refuse a rate that cannot carry the 1633 Hz tone (Nyquist)."""
+    if rate < MIN_DTMF_RATE:
+        raise ParameterError(
+            f"{name}={rate} Hz is too low: the 1633 Hz tone needs a rate above "
+            f"{MIN_DTMF_RATE - 1} Hz (Nyquist)"
+        )
+    return rate
+
+
+def decibels(value: object, name: str, limits: tuple[float, float]) -> float:
+    """Check a level or level difference in dB: a finite real number within `limits`."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Fraction | Decimal):
+        raise TypeError(f"{name} must be a number of dB, not {type(value).__name__}: {value!r}")
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        raise ParameterError(f"{name} must be finite, got {value!r}")
+    if not limits[0] <= value <= limits[1]:
+        raise ParameterError(f"{name} must be from {limits[0]:g} to {limits[1]:g}, got {value!r}")
+    return float(value)

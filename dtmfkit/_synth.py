@@ -1,0 +1,708 @@
+"""Synthesis: the dual-tone PCM of a Timeline, vectorized.
+
+Each key's tone is ``a·sin(2π·f_low·n/rate) + b·sin(2π·f_high·n/rate)`` for ``n = 0, 1, …``
+counted from the tone's first sample (every tone starts at phase 0), shaped by a raised-cosine
+ramp of ``ramp_ms`` at both edges. Silence is exact zeros. For int16, full scale is 32767 and
+samples are ``round(x * 32767)`` of the float signal.
+
+The 16 tones of one length are computed once per voice and rate (a cache with a byte budget,
+safe to share between threads) and copied into the output, never sample by sample in Python:
+
+- when every duration of the timing is a whole number of samples (8 kHz and 48 kHz with whole
+  milliseconds, for instance), the output is a sequence of equal rows — pieces of tones and
+  silence — and one ``take`` from a table of rows writes it; the row numbers ("the tape") come
+  from the text by string translation, the timing rule expressed in rows;
+- otherwise, and for batches, tones are scattered to the starts the timing rule computed,
+  through a view whose row ``i`` is ``out[i : i + length]``.
+
+Both give the same samples; the tests check it.
+
+Examples
+--------
+>>> import dtmfkit
+>>> audio = dtmfkit.render("1WWW,59#")
+>>> audio.shape, audio.dtype
+((40800,), dtype('float32'))
+>>> float(abs(audio[1600:29600]).max())  # the 3.5 s pause is exact silence
+0.0
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from dtmfkit._errors import ParameterError
+from dtmfkit._grammar import PAUSE_CODE, PAUSE_SECONDS, SKIP_CODE, Grammar, Sequence
+from dtmfkit._keypad import FREQUENCIES, KEYS
+from dtmfkit._limits import check_dtmf_rate
+from dtmfkit._settings import RenderOptions, Settings, TimingOptions, resolve
+from dtmfkit._timeline import Timeline, timeline_and_settings, timeline_of
+from dtmfkit._timing import Timing
+from dtmfkit._voice import Voice
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from dtmfkit._profiles import Profile
+
+__all__ = ["Batch", "render", "render_many", "rendering", "samples_needed", "to_integers"]
+
+#: int16 output is ``round(x * 32767)`` of the float signal.
+INT16_FULL_SCALE: Final = 32767
+DTYPES: Final = ("float32", "float64", "int16")
+# Up to this many tones, gather-and-scatter in one call beats one pass per key.
+_GATHER_LIMIT: Final = 64
+# A batch is written a chunk of about this many bytes of output at a time: within the cache.
+_REGION_BYTES: Final = 8 * 1024 * 1024
+# Tones kept for reuse, in bytes, all settings together; a set of 16 tones larger than a
+# quarter of this is computed for each call, only for the keys used.
+_TONE_CACHE_BYTES: Final = 64 * 1024 * 1024
+# Rows shorter than this make `take` slower than scattering whole tones.
+_MIN_ROW: Final = 32
+# Row numbers are code points of a str: they stay below the UTF-16 surrogates.
+_MAX_ROWS: Final = 0xD7F0
+
+Source = str | Sequence | Timeline
+DType = Literal["float32", "float64", "int16"] | np.dtype[Any] | type[np.generic]
+Audio = npt.NDArray[np.float32] | npt.NDArray[np.float64] | npt.NDArray[np.int16]
+
+
+def to_integers(audio: npt.NDArray[np.floating[Any]], bits: int) -> npt.NDArray[Any]:
+    """Float samples in [-1, 1] as integers of `bits` (16 or 24), rounded: one rule for all.
+
+    ``round(x * (2**(bits-1) - 1))``, ties to even; 24-bit samples are returned in the top
+    three bytes of int32, as libsndfile reads them.
+
+    Examples
+    --------
+    >>> to_integers(np.array([1.0, -0.5, 126.5 / 32767]), 16).tolist()
+    [32767, -16384, 126]
+    """
+    full_scale = 2 ** (bits - 1) - 1
+    rounded = np.rint(np.clip(audio, -1.0, 1.0) * full_scale)
+    result: npt.NDArray[Any] = (
+        rounded.astype(np.int16) if bits == 16 else rounded.astype(np.int32) << (32 - bits)
+    )
+    return result
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_dtype(value: Hashable) -> np.dtype[Any]:
+    try:
+        dtype: np.dtype[Any] = np.dtype(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"dtype must be one of {', '.join(DTYPES)}, got {value!r}") from None
+    if dtype.name not in DTYPES:
+        raise ParameterError(f"dtype must be one of {', '.join(DTYPES)}, got {value!r}")
+    if not dtype.isnative:
+        raise ParameterError(f"dtype must be in this machine's byte order, got {value!r}")
+    return dtype
+
+
+def _dtype(value: object, out: object) -> np.dtype[Any]:
+    if value is None:
+        value = out.dtype if isinstance(out, np.ndarray) else "float32"
+    try:
+        return _checked_dtype(value)
+    except TypeError:
+        if isinstance(value, Hashable):
+            raise
+        raise TypeError(f"dtype must be one of {', '.join(DTYPES)}, got {value!r}") from None
+
+
+class _ToneCache:
+    """Sets of 16 tones by settings, least recently used first out, within a byte budget."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Hashable, npt.NDArray[Any]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: Hashable, nbytes: int, make: Callable[[], npt.NDArray[Any]]) -> Any:
+        """The cached array for `key`, made (outside the lock) if missing; None if too big."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        if nbytes > self.budget // 4:
+            return None
+        made = make()
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = made
+                self._bytes += made.nbytes
+                while self._bytes > self.budget:
+                    _, dropped = self._entries.popitem(last=False)
+                    self._bytes -= dropped.nbytes
+            return self._entries[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held now."""
+        with self._lock:
+            return self._bytes
+
+
+_TONES: Final = _ToneCache(_TONE_CACHE_BYTES)
+
+
+@dataclass(frozen=True, slots=True)
+class _Voicing:
+    """A voice at one rate and dtype: the amplitudes, ramp and tones synthesis needs."""
+
+    rate: int
+    low: float
+    high: float
+    ramp: int
+    ramp_ms: float
+    dtype: np.dtype[Any]
+
+    def tones(self, length: int, keys: Iterable[int] = range(16)) -> npt.NDArray[Any]:
+        """The tones of `keys` at `length` samples, one per row, in `dtype`."""
+        n = np.arange(length, dtype=np.float64)
+        pairs = np.array([FREQUENCIES[KEYS[k]] for k in keys], dtype=np.float64).reshape(-1, 2)
+        omega = 2 * np.pi * pairs / self.rate
+        signal = self.low * np.sin(omega[:, :1] * n) + self.high * np.sin(omega[:, 1:] * n)
+        if self.ramp:
+            edge = 0.5 - 0.5 * np.cos(np.pi * (np.arange(self.ramp) + 0.5) / self.ramp)
+            signal[:, : self.ramp] *= edge
+            signal[:, length - self.ramp :] *= edge[::-1]
+        return signal.astype(self.dtype) if self.dtype != np.int16 else to_integers(signal, 16)
+
+    def table(self, length: int) -> npt.NDArray[Any] | None:
+        """The 16 tones of `length` samples and a row of silence, shape (17, length), cached.
+
+        None when the set is too large to keep: then tones are made per call, per key.
+        """
+
+        def make() -> npt.NDArray[Any]:
+            table = np.zeros((17, length), dtype=self.dtype)
+            table[:16] = self.tones(length)
+            table.flags.writeable = False
+            return table
+
+        key = (self.rate, length, self.low, self.high, self.ramp, self.dtype.str)
+        return _TONES.get(key, 17 * length * self.dtype.itemsize, make)  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=256)
+def _voicing(voice: Voice, rate: int, dtype: np.dtype[Any]) -> _Voicing:
+    check_dtmf_rate(rate)
+    if voice.peak > 1:
+        raise ParameterError(
+            f"level_dbm0={voice.level_dbm0:g} with twist_db={voice.twist_db:g} would clip: "
+            f"the tone pair peaks at {voice.peak:.3f} of full scale"
+        )
+    ramp = round(voice.ramp_ms * rate / 1000)
+    return _Voicing(
+        rate, voice.low_amplitude, voice.high_amplitude, ramp, float(voice.ramp_ms), dtype
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _fits(timing: Timing, voicing: _Voicing) -> None:
+    """Refuse a timing whose tones are shorter than a sample or than both ramps."""
+    shortest_tone = math.floor(timing.tone_ms * voicing.rate / 1000)
+    if shortest_tone < 1:
+        raise ParameterError(
+            f"tone_ms={float(timing.tone_ms):g} is shorter than one sample at {voicing.rate} Hz"
+        )
+    if 2 * voicing.ramp > shortest_tone:
+        raise ParameterError(
+            f"ramp_ms={voicing.ramp_ms:g} is too long for tone_ms={float(timing.tone_ms):g}: "
+            "both ramps must fit in the tone"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Tape:
+    """The timing rule in rows of ``row`` samples, for timings of whole samples.
+
+    Row ``k * per_tone + j`` is the ``j``-th row of key ``k``'s tone; row ``16 * per_tone`` is
+    silence. The text is translated character by character into the rows it sounds; the gap
+    is then put where the rule puts it (between adjacent tones, or after every tone).
+    """
+
+    row: int
+    per_tone: int
+    table: dict[int, str]
+    gap: str
+    lead: str
+    add: bool
+    gap_after_last: bool
+    encoding: str
+    dtype: np.dtype[Any]
+
+    def rows(self, text: str) -> npt.NDArray[np.integer[Any]]:
+        """The row numbers of `text`, an accepted string."""
+        tape = text.translate(self.table)
+        if self.add:
+            if not self.gap_after_last and tape.endswith(_CLOSE):
+                tape = tape[:-1]
+            tape = tape.replace(_CLOSE, self.gap)
+        else:
+            tape = tape.replace(_CLOSE + _OPEN, self.gap).replace(_OPEN, "").replace(_CLOSE, "")
+        return np.frombuffer((self.lead + tape).encode(self.encoding), dtype=self.dtype)
+
+
+# Markers around a tone's rows on the tape; never row numbers (those stay below _MAX_ROWS).
+_OPEN: Final = "\ud7fe"
+_CLOSE: Final = "\ud7ff"
+
+
+@functools.lru_cache(maxsize=64)
+def _tape(grammar: Grammar, timing: Timing, rate: int) -> _Tape | None:
+    whole = timing.whole_samples(rate)
+    if whole is None:
+        return None
+    tone, gap, lead, half = whole
+    row = math.gcd(tone, gap, lead, half)
+    per_tone = tone // row
+    silence = 16 * per_tone
+    if row < _MIN_ROW or silence >= _MAX_ROWS:
+        return None
+    add = timing.pauses == "add"
+    table: dict[int, str] = {}
+    for char, code in grammar.characters:
+        if code < PAUSE_CODE:
+            rows = "".join(chr(code * per_tone + j) for j in range(per_tone))
+            table[ord(char)] = rows + _CLOSE if add else _OPEN + rows + _CLOSE
+        elif code < SKIP_CODE:
+            halves = int(PAUSE_SECONDS[char] * 2)
+            table[ord(char)] = chr(silence) * (halves * half // row)
+        else:
+            table[ord(char)] = ""
+    narrow = silence < 256
+    return _Tape(
+        row,
+        per_tone,
+        table,
+        chr(silence) * (gap // row),
+        chr(silence) * (lead // row),
+        add,
+        timing.gap_after_last,
+        "latin-1" if narrow else "utf-16-le",
+        np.dtype(np.uint8 if narrow else "<u2"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Where tones go in an output: starts, stops and key codes of every tone, and its length."""
+
+    length: int
+    starts: npt.NDArray[np.int64]
+    stops: npt.NDArray[np.int64]
+    codes: npt.NDArray[np.intp]
+
+    @classmethod
+    def of(
+        cls,
+        length: int,
+        codes: npt.NDArray[np.uint8],
+        starts: npt.NDArray[np.int64],
+        stops: npt.NDArray[np.int64],
+    ) -> _Plan:
+        """A plan from the character codes and boundaries the timing rule gave."""
+        tone = codes < PAUSE_CODE
+        return cls(length, starts[tone], stops[tone], codes[tone].astype(np.intp))
+
+    @classmethod
+    def of_timeline(cls, timeline: Timeline) -> _Plan:
+        """The plan of one timeline (remembered by it)."""
+        plan: _Plan | None = timeline.memo("plan")
+        if plan is None:
+            codes, _ = timeline.sequence.grammar.encode_many([timeline.sequence])
+            plan = timeline.remember(
+                "plan", cls.of(timeline.length, codes, timeline.starts, timeline.stops)
+            )
+        return plan
+
+    def tone_length(self) -> int | None:
+        """The length shared by every tone; None when rounding made them differ."""
+        lengths = self.stops - self.starts
+        if not lengths.size:
+            return 0
+        first = int(lengths[0])
+        return first if bool((lengths == first).all()) else None
+
+
+def _place(
+    out: npt.NDArray[Any], plan: _Plan, voicing: _Voicing, *, clear: bool, shared: int | None
+) -> None:
+    """Write every tone of `plan` into `out`; with `clear`, zero the silences as well.
+
+    `shared` is the length every tone has, or None. Tones are copied through a view of `out`
+    whose row ``i`` is ``out[i : i + length]`` (rows picked by start never overlap). A few tones
+    are gathered and scattered in one call; many are written a cache-sized chunk of output at a
+    time, one pass per key within it. With `clear`, each chunk's span is zeroed just before its
+    tones land, while it is still in cache, so memory sees every sample written about once.
+    """
+    if clear and (shared is None or plan.starts.size <= _GATHER_LIMIT):
+        out[: plan.length] = 0
+        clear = False
+    if plan.starts.size == 0:
+        return
+    if shared is None:
+        # Timings whose tones round to different lengths: one pass per length.
+        lengths = plan.stops - plan.starts
+        for length in np.unique(lengths).tolist():
+            same = lengths == length
+            part = _Plan(plan.length, plan.starts[same], plan.stops[same], plan.codes[same])
+            _place(out, part, voicing, clear=False, shared=length)
+        return
+    length = shared
+    table = voicing.table(length)
+    step = out.strides[0]
+    windows = np.ndarray(
+        (out.size - length + 1, length), out.dtype, buffer=out, strides=(step, step)
+    )
+    starts, codes = plan.starts, plan.codes
+    if table is None:
+        # Tones too long to keep: make each key's once, for this call, and place it.
+        for key in np.unique(codes).tolist():
+            windows[starts[codes == key]] = voicing.tones(length, [key])[0]
+        return
+    if starts.size <= _GATHER_LIMIT:
+        windows[starts] = table[codes]
+        return
+    # Many tones: a chunk of output at a time, small enough to stay in cache, and within it
+    # one pass per key, each copying that key's tone to all its starts (no temporary).
+    span = plan.length * out.itemsize / starts.size
+    chunk = int(min(max(_REGION_BYTES / span, 64), 4096))
+    group = (np.arange(starts.size) // chunk) * len(KEYS) + codes
+    # Small integers sort by radix in O(n); the stable order keeps starts rising per key.
+    order = np.argsort(group.astype(np.uint16 if group[-1] < 65536 else np.int64), kind="stable")
+    sorted_starts, sorted_group = starts[order], group[order]
+    edges = [0, *(np.flatnonzero(np.diff(sorted_group)) + 1).tolist(), starts.size]
+    cleared_chunk = -1
+    if clear:
+        out[: int(starts[0])] = 0
+    for first, last in itertools.pairwise(edges):
+        which, key = divmod(int(sorted_group[first]), len(KEYS))
+        if clear and which != cleared_chunk:
+            end = (which + 1) * chunk
+            stop = int(starts[end]) if end < starts.size else plan.length
+            out[int(starts[which * chunk]) : stop] = 0
+            cleared_chunk = which
+        windows[sorted_starts[first:last]] = table[key]
+
+
+def _output(out: object, length: int, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
+    """A view of the first `length` samples of `out`, once `out` is checked."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array, not {type(out).__name__}")
+    if out.ndim != 1 or not out.flags.c_contiguous or not out.flags.writeable:
+        raise ParameterError("out must be a writeable, contiguous 1-D array")
+    if out.dtype != dtype:
+        raise ParameterError(f"out has dtype {out.dtype}, but dtype={dtype.name} was asked for")
+    if out.size < length:
+        raise ParameterError(f"out holds {out.size} samples but {length} are needed")
+    return out[:length]
+
+
+def _synthesize(
+    timeline: Timeline, voicing: _Voicing, out: npt.NDArray[Any] | None
+) -> npt.NDArray[Any]:
+    """The samples of exactly `timeline`, into `out` if given."""
+    _fits(timeline.timing, voicing)
+    tape = _tape(timeline.sequence.grammar, timeline.timing, timeline.rate)
+    if tape is not None:
+        table = voicing.table(tape.row * tape.per_tone)
+        if table is not None:
+            rows: npt.NDArray[Any] | None = timeline.memo("rows")
+            if rows is None:
+                rows = timeline.remember("rows", tape.rows(timeline.text))
+            flat = table.reshape(-1, tape.row)
+            if out is None:
+                return flat.take(rows, axis=0, mode="clip").reshape(-1)
+            target = _output(out, rows.size * tape.row, voicing.dtype)
+            flat.take(rows, axis=0, out=target.reshape(-1, tape.row), mode="clip")
+            return target
+    plan = _Plan.of_timeline(timeline)
+    if out is None:
+        audio = np.zeros(plan.length, dtype=voicing.dtype)
+    else:
+        audio = _output(out, plan.length, voicing.dtype)
+    _place(audio, plan, voicing, clear=out is not None, shared=plan.tone_length())
+    return audio
+
+
+def rendering(
+    function: str,
+    source: object,
+    *,
+    rate: object = None,
+    profile: object = None,
+    timing: object = None,
+    voice: object = None,
+    dtype: object = None,
+    out: object = None,
+    options: dict[str, Any],
+) -> tuple[Timeline, Voice, npt.NDArray[Any]]:
+    """What :func:`render` does, keeping the timeline and voice: for façades that need them.
+
+    `function` names the public function for error messages.
+    """
+    timeline, settings = timeline_and_settings(
+        function, source, rate, profile, timing, voice, options
+    )
+    voicing = _voicing(settings.voice, timeline.rate, _dtype(dtype, out))
+    return timeline, settings.voice, _synthesize(timeline, voicing, out)  # type: ignore[arg-type]
+
+
+def render(
+    source: Source,
+    *,
+    rate: int | None = None,
+    profile: str | Profile | None = None,
+    timing: Timing | None = None,
+    voice: Voice | None = None,
+    dtype: DType | None = None,
+    out: npt.NDArray[Any] | None = None,
+    **options: Unpack[RenderOptions],
+) -> Audio:
+    """Render a DTMF string, or exactly a Timeline, into the audio a call would hear.
+
+    Parameters
+    ----------
+    source : str, Sequence or Timeline
+        A ``dtmfOut`` string (parsed here with the profile's grammar), a parsed
+        :class:`~dtmfkit.Sequence`, or a :class:`~dtmfkit.Timeline`, rendered exactly as it
+        is (its rate, profile and timing then come from it).
+    rate : int, default 8000
+        Sample rate in Hz; above 3266 so that 1633 Hz stays below Nyquist.
+    profile : str or Profile, default "catapult"
+        Whose grammar and timing (see :data:`dtmfkit.PROFILES`).
+    timing : Timing, optional
+        The profile's timing by default.
+    voice : Voice, optional
+        Level, twist and ramps; ``Voice()`` by default (−10 dBm0, no twist, 5 ms ramps).
+    dtype : {"float32", "float64", "int16"}, optional
+        Sample type; default float32, or the dtype of `out`.
+    out : np.ndarray, optional
+        Contiguous 1-D buffer to render into; it must hold at least
+        :func:`samples_needed` samples. The result is a view of its start.
+    **options
+        The flat keywords ``tone_ms``, ``gap_ms`` (change the timing) and ``level_dbm0``,
+        ``twist_db``, ``ramp_ms`` (change the voice).
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), dtype=dtype]
+        Mono PCM; float samples lie in [-1, 1].
+
+    Raises
+    ------
+    DtmfSyntaxError, TypeError
+        As :func:`dtmfkit.parse`, or for a parameter of the wrong type.
+    ParameterError
+        For a parameter out of range: a rate at or below 3266 Hz, a level that would clip,
+        ramps longer than half a tone.
+
+    Examples
+    --------
+    >>> audio = render("9193334444", rate=8000, dtype="int16")
+    >>> len(audio), audio.dtype.name
+    (44800, 'int16')
+    >>> from dtmfkit import schedule
+    >>> timeline = schedule("1w2", rate=16000, profile="asterisk")
+    >>> render(timeline).size == timeline.length
+    True
+    >>> render("1", rate=3000)
+    Traceback (most recent call last):
+    ...
+    dtmfkit.ParameterError: rate=3000 Hz is too low: the 1633 Hz tone needs ...
+    """
+    _, _, audio = rendering(
+        "render",
+        source,
+        rate=rate,
+        profile=profile,
+        timing=timing,
+        voice=voice,
+        dtype=dtype,
+        out=out,
+        options=dict(options),
+    )
+    return audio
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Many renderings in one contiguous buffer.
+
+    Attributes
+    ----------
+    audio : np.ndarray [shape=(total,)]
+        All renderings end to end.
+    offsets : np.ndarray [shape=(n + 1,), dtype=int64]
+        Rendering ``i`` is ``audio[offsets[i]:offsets[i + 1]]``.
+
+    Examples
+    --------
+    >>> batch = render_many(["1", "2W3"])
+    >>> len(batch), batch.offsets.tolist()
+    (2, [0, 1600, 12800])
+    >>> bool((batch[1] == render("2W3")).all())
+    True
+    """
+
+    audio: Audio
+    offsets: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return self.offsets.size - 1
+
+    def __getitem__(self, index: int) -> Audio:
+        index = range(len(self))[index]
+        return self.audio[self.offsets[index] : self.offsets[index + 1]]
+
+    def __iter__(self) -> Iterator[Audio]:
+        for start, stop in itertools.pairwise(self.offsets.tolist()):
+            yield self.audio[start:stop]
+
+
+def _many(sources: object, function: str) -> list[Any]:
+    if isinstance(sources, str | Sequence | Timeline):
+        raise TypeError(
+            f"{function}() takes an iterable of strings, Sequences or Timelines, not one "
+            f"{type(sources).__name__}: {sources!r} (for one, use render())"
+        )
+    if not isinstance(sources, Iterable):
+        raise TypeError(f"{function}() takes an iterable, not {type(sources).__name__}")
+    return list(sources)
+
+
+@dataclass(frozen=True, slots=True)
+class _BatchPlan:
+    """Many sources end to end: their tones, the offset of each rendering, its rate and timings."""
+
+    plan: _Plan
+    offsets: npt.NDArray[np.int64]
+    rate: int
+    timings: frozenset[Timing]
+
+
+def _batch_plan(items: list[Any], settings: Settings) -> _BatchPlan:
+    if all(not isinstance(item, Timeline) for item in items):
+        codes, lengths = settings.profile.grammar.encode_many(items)
+        starts, stops, totals = settings.timing.boundaries(codes, lengths, settings.rate)
+        offsets = np.zeros(totals.size + 1, dtype=np.int64)
+        np.cumsum(totals, out=offsets[1:])
+        shift = np.repeat(offsets[:-1], lengths)
+        plan = _Plan.of(int(offsets[-1]), codes, starts + shift, stops + shift)
+        return _BatchPlan(plan, offsets, settings.rate, frozenset([settings.timing]))
+    timelines = [
+        item if isinstance(item, Timeline) else timeline_of(item, settings) for item in items
+    ]
+    for timeline in timelines:
+        if timeline.rate != timelines[0].rate:
+            raise ParameterError(
+                f"one buffer holds one rate: {timeline.text!r} is at {timeline.rate} Hz, "
+                f"{timelines[0].text!r} at {timelines[0].rate} Hz"
+            )
+    plans = [_Plan.of_timeline(timeline) for timeline in timelines]
+    offsets = np.zeros(len(plans) + 1, dtype=np.int64)
+    np.cumsum([plan.length for plan in plans], out=offsets[1:])
+    shift = np.repeat(offsets[:-1], [plan.starts.size for plan in plans])
+    joined = _Plan(
+        int(offsets[-1]),
+        np.concatenate([plan.starts for plan in plans]) + shift,
+        np.concatenate([plan.stops for plan in plans]) + shift,
+        np.concatenate([plan.codes for plan in plans]),
+    )
+    timings = frozenset(timeline.timing for timeline in timelines)
+    return _BatchPlan(joined, offsets, timelines[0].rate, timings)
+
+
+def render_many(
+    sources: Iterable[Source],
+    *,
+    rate: int | None = None,
+    profile: str | Profile | None = None,
+    timing: Timing | None = None,
+    voice: Voice | None = None,
+    dtype: DType | None = None,
+    out: npt.NDArray[Any] | None = None,
+    **options: Unpack[RenderOptions],
+) -> Batch:
+    """Render many DTMF strings (or Timelines) at once into one contiguous buffer.
+
+    Every rendering is identical, sample for sample, to :func:`render` of the same source.
+    All strings are validated before any audio is made; the first invalid one raises as
+    :func:`dtmfkit.parse` does.
+
+    Parameters
+    ----------
+    sources : iterable of str, Sequence or Timeline
+        Strings and Sequences are scheduled with the settings given; Timelines are rendered as
+        they are. One buffer holds one rate, so every Timeline must have the rate of the others.
+    rate, profile, timing, voice, dtype, out, **options
+        As :func:`render`; `out` must hold the total of all renderings
+        (:func:`samples_needed` tells it).
+
+    Returns
+    -------
+    Batch
+        The buffer and the offsets of each rendering in it.
+
+    Examples
+    --------
+    >>> batch = render_many(["9193334444", "1WWW,59#", "1Ww2Ww1Ww#"], dtype="int16")
+    >>> [len(audio) for audio in batch]
+    [44800, 40800, 42400]
+    """
+    items = _many(sources, "render_many")
+    settings = resolve("render_many", rate, profile, timing, voice, options)
+    batch = _batch_plan(items, settings)
+    voicing = _voicing(settings.voice, batch.rate, _dtype(dtype, out))
+    for each in batch.timings:
+        _fits(each, voicing)
+    plan = batch.plan
+    if out is None:
+        audio = np.zeros(plan.length, dtype=voicing.dtype)
+    else:
+        audio = _output(out, plan.length, voicing.dtype)
+    _place(audio, plan, voicing, clear=out is not None, shared=plan.tone_length())
+    return Batch(audio, batch.offsets)
+
+
+def samples_needed(
+    sources: Source | Iterable[Source],
+    *,
+    rate: int | None = None,
+    profile: str | Profile | None = None,
+    timing: Timing | None = None,
+    **options: Unpack[TimingOptions],
+) -> int:
+    """Length in samples of :func:`render` (one source) or :func:`render_many` (an iterable).
+
+    Examples
+    --------
+    >>> samples_needed("1WWW,59#")
+    40800
+    >>> samples_needed(["1", "2"], rate=16000)
+    6400
+    """
+    settings = resolve("samples_needed", rate, profile, timing, None, options, sound=False)
+    single = isinstance(sources, str | Sequence | Timeline)
+    items = [sources] if single else _many(sources, "samples_needed")
+    return _batch_plan(items, settings).plan.length
