@@ -156,6 +156,7 @@ class Grammar:
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _table: npt.NDArray[np.uint8] = field(init=False, repr=False, compare=False)
     _events: dict[str, Event] = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         chars = "".join(char for char, _ in self.characters)
@@ -172,8 +173,18 @@ class Grammar:
             else:
                 events[char] = Skipped(char)
         table.flags.writeable = False
-        for name, value in (("_pattern", pattern), ("_table", table), ("_events", events)):
+        identity = hash((self.name, self.label, self.max_length, self.characters, self.valid))
+        for name, value in (
+            ("_pattern", pattern),
+            ("_table", table),
+            ("_events", events),
+            ("_hash", identity),
+        ):
             object.__setattr__(self, name, value)
+
+    def __hash__(self) -> int:
+        # Grammars key caches on every render: computed once.
+        return self._hash
 
     @classmethod
     def build(
@@ -277,9 +288,8 @@ class Grammar:
 CATAPULT: Final = Grammar.build("catapult", label="dtmfOut", max_length=MAX_LENGTH)
 
 
-@dataclass(frozen=True, slots=True)
 class Sequence:
-    """A valid DTMF string and the events it stands for.
+    """A valid DTMF string and the events it stands for; immutable.
 
     Build one with :func:`parse` (or ``Sequence(text)``, which is the same); every instance
     holds a string its grammar accepts. Two sequences are equal when their texts and grammars
@@ -299,11 +309,38 @@ class Sequence:
     ('12', 3, True)
     """
 
-    text: str
-    grammar: Grammar = field(default=CATAPULT, repr=False)
+    __slots__ = ("_grammar", "_text")
 
-    def __post_init__(self) -> None:
-        self.grammar.check(self.text)
+    def __init__(self, text: str, grammar: Grammar = CATAPULT) -> None:
+        # A plain class, not a frozen dataclass: every render of a new string builds one.
+        if not isinstance(grammar, Grammar):
+            raise TypeError(f"grammar must be a Grammar, not {type(grammar).__name__}")
+        self._text = grammar.check(text)
+        self._grammar = grammar
+
+    @property
+    def text(self) -> str:
+        """The original string, unchanged: what a sender posts."""
+        return self._text
+
+    @property
+    def grammar(self) -> Grammar:
+        """The grammar that accepted the text."""
+        return self._grammar
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return self._text == other._text and self._grammar == other._grammar
+
+    def __hash__(self) -> int:
+        return hash((self._text, self._grammar))
+
+    def __repr__(self) -> str:
+        return f"Sequence(text={self._text!r})"
+
+    def __reduce__(self) -> tuple[type[Sequence], tuple[str, Grammar]]:
+        return Sequence, (self._text, self._grammar)
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -359,6 +396,4 @@ def parse(text: str, *, grammar: Grammar = CATAPULT) -> Sequence:
     ...
     dtmfkit.DtmfSyntaxError: invalid DTMF character 'a' at position 3 in '12a4'; ...
     """
-    if not isinstance(grammar, Grammar):
-        raise TypeError(f"grammar must be a Grammar, not {type(grammar).__name__}")
     return Sequence(text, grammar)

@@ -55,6 +55,7 @@ __all__ = [
     "decibels",
     "milliseconds",
     "sample_rate",
+    "shown",
 ]
 
 #: G.711: a full-scale sine is +3.17 dBm0.
@@ -86,6 +87,35 @@ TWIST_RANGE_DB: Final = (-40.0, 40.0)
 _MAX_DENOMINATOR: Final = 10**6
 
 
+def shown(value: object) -> str:
+    """``repr(value)`` for a message, short even for a huge number.
+
+    Examples
+    --------
+    >>> shown(8000.0), shown(2**5000)
+    ('8000.0', 'an integer of 5001 bits')
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 100:
+        return f"an integer of {value.bit_length()} bits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _finite(value: int | float | Fraction | Decimal) -> bool:
+    # math.isfinite(Decimal("1e400")) converts to a float and says no.
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _decimal_places(value: Decimal) -> int:
+    """Digits after the decimal point that are not trailing zeros (the value's own digits,
+    not a context's: normalize() would round 1e-9999999 to 0)."""
+    _, digits, exponent = value.as_tuple()
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(int(exponent) + trailing)) if any(digits) else 0
+
+
 def milliseconds(value: object, name: str, *, positive: bool = False) -> Fraction:
     """Check a duration in ms and return it exactly.
 
@@ -100,25 +130,25 @@ def milliseconds(value: object, name: str, *, positive: bool = False) -> Fractio
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Fraction | Decimal):
         raise TypeError(
-            f"{name} must be a number of milliseconds, not {type(value).__name__}: {value!r}"
+            f"{name} must be a number of milliseconds, not {type(value).__name__}: {shown(value)}"
         )
-    if isinstance(value, float | Decimal) and not math.isfinite(value):
-        raise ParameterError(f"{name} must be finite, got {value!r}")
+    if not _finite(value):
+        raise ParameterError(f"{name} must be finite, got {shown(value)}")
     # Compare and check the exponent before converting: Fraction(Decimal("1e-9999999")) builds
     # a ten-million-digit denominator.
     low = "more than 0" if positive else "at least 0"
     out_of_range = ParameterError(
-        f"{name} must be {low} and at most {MAX_DURATION_MS} ms, got {value!r}"
+        f"{name} must be {low} and at most {MAX_DURATION_MS} ms, got {shown(value)}"
     )
     if not 0 <= value <= MAX_DURATION_MS:
         raise out_of_range
-    if isinstance(value, Decimal) and int(value.normalize().as_tuple().exponent) < -6:
-        raise ParameterError(f"{name}={value!r} is finer than 1 ns; round it")
+    if isinstance(value, Decimal) and _decimal_places(value) > 6:
+        raise ParameterError(f"{name}={shown(value)} is finer than 1 ns; round it")
     exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
     if positive and not exact:
         raise out_of_range
     if exact.denominator > _MAX_DENOMINATOR:
-        raise ParameterError(f"{name}={value!r} is finer than 1 ns; round it")
+        raise ParameterError(f"{name}={shown(value)} is finer than 1 ns; round it")
     return exact
 
 
@@ -129,11 +159,11 @@ def sample_rate(value: object, name: str = "rate") -> int:
     """
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise TypeError(
-            f"{name} must be an integer number of Hz, not {type(value).__name__}: {value!r}"
+            f"{name} must be an integer number of Hz, not {type(value).__name__}: {shown(value)}"
         )
     rate = operator.index(value)
     if not 1 <= rate <= MAX_RATE:
-        raise ParameterError(f"{name} must be from 1 to {MAX_RATE} Hz, got {value!r}")
+        raise ParameterError(f"{name} must be from 1 to {MAX_RATE} Hz, got {shown(value)}")
     return rate
 
 
@@ -150,9 +180,13 @@ def check_dtmf_rate(rate: int, name: str = "rate") -> int:
 def decibels(value: object, name: str, limits: tuple[float, float]) -> float:
     """Check a level or level difference in dB: a finite real number within `limits`."""
     if isinstance(value, bool) or not isinstance(value, int | float | Fraction | Decimal):
-        raise TypeError(f"{name} must be a number of dB, not {type(value).__name__}: {value!r}")
-    if isinstance(value, float | Decimal) and not math.isfinite(value):
-        raise ParameterError(f"{name} must be finite, got {value!r}")
+        raise TypeError(
+            f"{name} must be a number of dB, not {type(value).__name__}: {shown(value)}"
+        )
+    if not _finite(value):
+        raise ParameterError(f"{name} must be finite, got {shown(value)}")
     if not limits[0] <= value <= limits[1]:
-        raise ParameterError(f"{name} must be from {limits[0]:g} to {limits[1]:g}, got {value!r}")
+        raise ParameterError(
+            f"{name} must be from {limits[0]:g} to {limits[1]:g}, got {shown(value)}"
+        )
     return float(value)

@@ -80,6 +80,12 @@ class Profile:
     def __post_init__(self) -> None:
         # Each profile's docstring states its sources.
         object.__setattr__(self, "__doc__", f"{self.doc}\n\nSources: {self.sources}")
+        identity = (self.name, self.grammar, self.timing, self.sources)
+        object.__setattr__(self, "_hash", hash((*identity, self.tone_range_ms, self.gap_range_ms)))
+
+    def __hash__(self) -> int:
+        # Profiles key caches on every render: computed once.
+        return self._hash  # type: ignore[no-any-return, attr-defined]
 
     def timing_for(
         self,

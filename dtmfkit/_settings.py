@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, TypedDict
 
 from dtmfkit._limits import sample_rate
@@ -60,6 +60,17 @@ class Settings:
     timing: Timing
     voice: Voice
     rate: int
+    _hash: int = field(init=False, repr=False, compare=False)
+    #: Values derived from these settings by the layers above (a synthesis per dtype).
+    memo: dict[Any, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.profile, self.timing, self.voice, self.rate)))
+        object.__setattr__(self, "memo", {})
+
+    def __hash__(self) -> int:
+        # Settings key the timeline cache on every render: computed once.
+        return self._hash
 
 
 def resolve(
@@ -72,7 +83,7 @@ def resolve(
     *,
     sound: bool = True,
 ) -> Settings:
-    """Build the settings of one call of `function` from its keywords.
+    """Build the settings of one call of `function` from its keywords (cached).
 
     Raises
     ------
@@ -81,27 +92,44 @@ def resolve(
     ParameterError
         A value out of range, or a timing the profile's platform does not accept.
     """
-    if options and not options.keys() <= (_RENDER_KEYS if sound else _TIMING_KEYS):
-        allowed = _RENDER_KEYS if sound else _TIMING_KEYS
+    # 8000.0 == 8000 and True == 1 hash alike, yet only one of each pair is valid: the types
+    # are part of the key, so the same rule holds whatever the cache holds.
+    types = (rate.__class__, *map(type, options.values()))
+    try:
+        return _cached(function, sound, rate, profile, timing, voice, (*options.items(),), types)
+    except TypeError:
+        # Unhashable values, or the error itself: build without the cache, for the message.
+        return _checked(function, sound, rate, profile, timing, voice, dict(options))
+
+
+def _checked(
+    function: str,
+    sound: bool,
+    rate: object,
+    profile: object,
+    timing: object,
+    voice: object,
+    options: Mapping[str, Any],
+) -> Settings:
+    allowed = _RENDER_KEYS if sound else _TIMING_KEYS
+    if not options.keys() <= allowed:
         unknown = sorted(set(options) - allowed)[0]
         raise TypeError(f"{function}() got an unexpected keyword argument {unknown!r}")
-    get = options.get
-    key = (
-        rate,
-        profile,
-        timing,
-        voice,
-        get("tone_ms"),
-        get("gap_ms"),
-        get("level_dbm0"),
-        get("twist_db"),
-        get("ramp_ms"),
-    )
-    try:
-        return _cached(*key)
-    except TypeError:
-        # Unhashable arguments: build without the cache, for the precise error.
-        return _build(*key)
+    return _build(rate, profile, timing, voice, options)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached(
+    function: str,
+    sound: bool,
+    rate: object,
+    profile: object,
+    timing: object,
+    voice: object,
+    options: tuple[tuple[str, Any], ...],
+    types: tuple[type, ...],
+) -> Settings:
+    return _checked(function, sound, rate, profile, timing, voice, dict(options))
 
 
 def _build(
@@ -109,25 +137,19 @@ def _build(
     profile: object,
     timing: object,
     voice: object,
-    tone_ms: object,
-    gap_ms: object,
-    level_dbm0: object,
-    twist_db: object,
-    ramp_ms: object,
+    options: Mapping[str, Any],
 ) -> Settings:
     chosen = resolve_profile(profile)  # type: ignore[arg-type]
     checked_rate = DEFAULT_RATE if rate is None else sample_rate(rate)
     if voice is not None and not isinstance(voice, Voice):
         raise TypeError(f"voice must be a Voice, not {type(voice).__name__}")
     base = Voice() if voice is None else voice
+    get = options.get
     return Settings(
         chosen,
-        chosen.timing_for(timing, tone_ms=tone_ms, gap_ms=gap_ms),  # type: ignore[arg-type]
-        base.replace(level_dbm0=level_dbm0, twist_db=twist_db, ramp_ms=ramp_ms),  # type: ignore[arg-type]
+        chosen.timing_for(timing, tone_ms=get("tone_ms"), gap_ms=get("gap_ms")),  # type: ignore[arg-type]
+        base.replace(
+            level_dbm0=get("level_dbm0"), twist_db=get("twist_db"), ramp_ms=get("ramp_ms")
+        ),
         checked_rate,
     )
-
-
-# typed=True: 8000 and 8000.0 hash alike, but only one of them is a valid rate. Every key
-# is validated the same way whatever the cache holds.
-_cached: Final = functools.lru_cache(maxsize=256, typed=True)(_build)

@@ -33,9 +33,8 @@ import functools
 import itertools
 import math
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
@@ -46,7 +45,7 @@ from dtmfkit._grammar import PAUSE_CODE, PAUSE_SECONDS, SKIP_CODE, Grammar, Sequ
 from dtmfkit._keypad import FREQUENCIES, KEYS
 from dtmfkit._limits import check_dtmf_rate
 from dtmfkit._settings import RenderOptions, Settings, TimingOptions, resolve
-from dtmfkit._timeline import Timeline, timeline_and_settings, timeline_of
+from dtmfkit._timeline import Timeline, timeline_and_settings, timeline_of, timeline_of_text
 from dtmfkit._timing import Timing
 from dtmfkit._voice import Voice
 
@@ -121,36 +120,38 @@ def _dtype(value: object, out: object) -> np.dtype[Any]:
 
 
 class _ToneCache:
-    """Sets of 16 tones by settings, least recently used first out, within a byte budget."""
+    """Sets of 16 tones by settings, oldest first out, within a byte budget; thread-safe.
+
+    Reads take no lock (a dict lookup is atomic); making and inserting an entry does.
+    """
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self._lock = threading.Lock()
-        self._entries: OrderedDict[Hashable, npt.NDArray[Any]] = OrderedDict()
+        #: What is cached; read it without the lock.
+        self.entries: dict[Hashable, npt.NDArray[Any]] = {}
         self._bytes = 0
 
     def get(self, key: Hashable, nbytes: int, make: Callable[[], npt.NDArray[Any]]) -> Any:
-        """The cached array for `key`, made (outside the lock) if missing; None if too big."""
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found
+        """The cached array for `key`, made if missing; None if too big to keep."""
+        found = self.entries.get(key)
+        if found is not None:
+            return found
         if nbytes > self.budget // 4:
             return None
         made = make()
         with self._lock:
-            if key not in self._entries:
-                self._entries[key] = made
+            if key not in self.entries:
+                self.entries[key] = made
                 self._bytes += made.nbytes
                 while self._bytes > self.budget:
-                    _, dropped = self._entries.popitem(last=False)
-                    self._bytes -= dropped.nbytes
-            return self._entries[key]
+                    oldest = next(iter(self.entries))
+                    self._bytes -= self.entries.pop(oldest).nbytes
+            return self.entries[key]
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
+            self.entries.clear()
             self._bytes = 0
 
     @property
@@ -161,6 +162,8 @@ class _ToneCache:
 
 
 _TONES: Final = _ToneCache(_TONE_CACHE_BYTES)
+_SERIALS: Final = itertools.count()
+_UINT8: Final = np.dtype(np.uint8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +176,17 @@ class _Voicing:
     ramp: int
     ramp_ms: float
     dtype: np.dtype[Any]
+    _hash: int = field(init=False, repr=False, compare=False)
+    # A number no other voicing has: tables are cached under it, so a lookup hashes ints.
+    serial: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        identity = (self.rate, self.low, self.high, self.ramp, self.dtype.str)
+        object.__setattr__(self, "_hash", hash(identity))
+        object.__setattr__(self, "serial", next(_SERIALS))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def tones(self, length: int, keys: Iterable[int] = range(16)) -> npt.NDArray[Any]:
         """The tones of `keys` at `length` samples, one per row, in `dtype`."""
@@ -186,20 +200,24 @@ class _Voicing:
             signal[:, length - self.ramp :] *= edge[::-1]
         return signal.astype(self.dtype) if self.dtype != np.int16 else to_integers(signal, 16)
 
-    def table(self, length: int) -> npt.NDArray[Any] | None:
-        """The 16 tones of `length` samples and a row of silence, shape (17, length), cached.
+    def table(self, length: int, after: int = 0) -> npt.NDArray[Any] | None:
+        """The 16 tones of `length` samples, each followed by `after` zeros, and a row of
+        silence: shape (17, length + after), read-only, cached.
 
         None when the set is too large to keep: then tones are made per call, per key.
         """
+        key = (self.serial, length, after)
+        found: npt.NDArray[Any] | None = _TONES.entries.get(key)
+        if found is not None:
+            return found
 
         def make() -> npt.NDArray[Any]:
-            table = np.zeros((17, length), dtype=self.dtype)
-            table[:16] = self.tones(length)
+            table = np.zeros((17, length + after), dtype=self.dtype)
+            table[:16, :length] = self.tones(length)
             table.flags.writeable = False
             return table
 
-        key = (self.rate, length, self.low, self.high, self.ramp, self.dtype.str)
-        return _TONES.get(key, 17 * length * self.dtype.itemsize, make)  # type: ignore[no-any-return]
+        return _TONES.get(key, 17 * (length + after) * self.dtype.itemsize, make)  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=256)
@@ -231,15 +249,24 @@ def _fits(timing: Timing, voicing: _Voicing) -> None:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Tape:
     """The timing rule in rows of ``row`` samples, for timings of whole samples.
 
     Row ``k * per_tone + j`` is the ``j``-th row of key ``k``'s tone; row ``16 * per_tone`` is
     silence. The text is translated character by character into the rows it sounds; the gap
     is then put where the rule puts it (between adjacent tones, or after every tone).
+
+    A string of keys alone (a PIN, a phone number) is simpler still when there is no lead-in:
+    one row of ``tone + gap`` samples per key, the key's tone then the gap, whose row numbers
+    are the key codes (``keys`` translates the text to them); the rendering is those rows less
+    ``cut`` samples at the end (the gap after the last key, unless the timing plays it).
     """
 
+    tone: int
+    gap_samples: int
+    keys: bytes | None
+    cut: int
     row: int
     per_tone: int
     table: dict[int, str]
@@ -247,24 +274,32 @@ class _Tape:
     lead: str
     add: bool
     gap_after_last: bool
+    # Two characters that are never row numbers, around a tone's rows until gaps are placed.
+    markers: tuple[str, str]
     encoding: str
     dtype: np.dtype[Any]
 
     def rows(self, text: str) -> npt.NDArray[np.integer[Any]]:
-        """The row numbers of `text`, an accepted string."""
+        """The row numbers of `text`, an accepted string (read-only; cached per text)."""
+        return _tape_rows(self, text)
+
+    def _rows(self, text: str) -> npt.NDArray[np.integer[Any]]:
         tape = text.translate(self.table)
+        opening, closing = self.markers
         if self.add:
-            if not self.gap_after_last and tape.endswith(_CLOSE):
+            if not self.gap_after_last and tape.endswith(closing):
                 tape = tape[:-1]
-            tape = tape.replace(_CLOSE, self.gap)
+            tape = tape.replace(closing, self.gap)
         else:
-            tape = tape.replace(_CLOSE + _OPEN, self.gap).replace(_OPEN, "").replace(_CLOSE, "")
+            tape = tape.replace(closing + opening, self.gap)
+            tape = tape.replace(opening, "").replace(closing, "")
         return np.frombuffer((self.lead + tape).encode(self.encoding), dtype=self.dtype)
 
 
-# Markers around a tone's rows on the tape; never row numbers (those stay below _MAX_ROWS).
-_OPEN: Final = "\ud7fe"
-_CLOSE: Final = "\ud7ff"
+@functools.lru_cache(maxsize=1024)
+def _tape_rows(tape: _Tape, text: str) -> npt.NDArray[np.integer[Any]]:
+    # frombuffer of bytes is read-only, so the cached rows can be shared between threads.
+    return tape._rows(text)
 
 
 @functools.lru_cache(maxsize=64)
@@ -279,18 +314,31 @@ def _tape(grammar: Grammar, timing: Timing, rate: int) -> _Tape | None:
     if row < _MIN_ROW or silence >= _MAX_ROWS:
         return None
     add = timing.pauses == "add"
+    # Pure ASCII strings take CPython's fastest paths; larger tapes use UTF-16 code units.
+    narrow = silence + 2 < 128
+    opening, closing = (chr(126), chr(127)) if narrow else ("\ud7fe", "\ud7ff")
     table: dict[int, str] = {}
     for char, code in grammar.characters:
         if code < PAUSE_CODE:
             rows = "".join(chr(code * per_tone + j) for j in range(per_tone))
-            table[ord(char)] = rows + _CLOSE if add else _OPEN + rows + _CLOSE
+            table[ord(char)] = rows + closing if add else opening + rows + closing
         elif code < SKIP_CODE:
             halves = int(PAUSE_SECONDS[char] * 2)
             table[ord(char)] = chr(silence) * (halves * half // row)
         else:
             table[ord(char)] = ""
-    narrow = silence < 256
+    keys = None
+    if not lead:
+        codes = bytearray(b"\xff" * 256)
+        for char, code in grammar.characters:
+            if code < PAUSE_CODE:
+                codes[ord(char)] = code
+        keys = bytes(codes)
     return _Tape(
+        tone,
+        gap,
+        keys,
+        0 if timing.gap_after_last else gap,
         row,
         per_tone,
         table,
@@ -298,7 +346,8 @@ def _tape(grammar: Grammar, timing: Timing, rate: int) -> _Tape | None:
         chr(silence) * (lead // row),
         add,
         timing.gap_after_last,
-        "latin-1" if narrow else "utf-16-le",
+        (opening, closing),
+        "ascii" if narrow else "utf-16-le",
         np.dtype(np.uint8 if narrow else "<u2"),
     )
 
@@ -418,31 +467,71 @@ def _output(out: object, length: int, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
     return out[:length]
 
 
-def _synthesize(
-    timeline: Timeline, voicing: _Voicing, out: npt.NDArray[Any] | None
-) -> npt.NDArray[Any]:
-    """The samples of exactly `timeline`, into `out` if given."""
-    _fits(timeline.timing, voicing)
-    tape = _tape(timeline.sequence.grammar, timeline.timing, timeline.rate)
-    if tape is not None:
-        table = voicing.table(tape.row * tape.per_tone)
-        if table is not None:
-            rows: npt.NDArray[Any] | None = timeline.memo("rows")
-            if rows is None:
-                rows = timeline.remember("rows", tape.rows(timeline.text))
-            flat = table.reshape(-1, tape.row)
-            if out is None:
-                return flat.take(rows, axis=0, mode="clip").reshape(-1)
-            target = _output(out, rows.size * tape.row, voicing.dtype)
-            flat.take(rows, axis=0, out=target.reshape(-1, tape.row), mode="clip")
-            return target
-    plan = _Plan.of_timeline(timeline)
-    if out is None:
-        audio = np.zeros(plan.length, dtype=voicing.dtype)
-    else:
-        audio = _output(out, plan.length, voicing.dtype)
-    _place(audio, plan, voicing, clear=out is not None, shared=plan.tone_length())
-    return audio
+@dataclass(frozen=True, slots=True)
+class _Synthesis:
+    """Everything that renders timelines of one grammar, timing and rate in one voice and dtype.
+
+    Worked out once per settings: a render of a new string then costs one lookup of this.
+    """
+
+    voicing: _Voicing
+    tape: _Tape | None
+    # Strings of keys alone: the translation to key codes, the samples to cut at the end, and
+    # where the key-row table is cached (a tuple of ints hashes fast); see _Tape.
+    keys: bytes | None = None
+    cut: int = 0
+    keyed: tuple[int, int, int] = (0, 0, 0)
+
+    @classmethod
+    def of(cls, settings: Settings, dtype: np.dtype[Any]) -> _Synthesis:
+        """The synthesis for `settings` and `dtype`, remembered by the settings."""
+        found: _Synthesis | None = settings.memo.get(dtype)
+        if found is None:
+            voicing = _voicing(settings.voice, settings.rate, dtype)
+            _fits(settings.timing, voicing)
+            tape = _tape(settings.profile.grammar, settings.timing, settings.rate)
+            synthesis = cls(voicing, tape)
+            if tape is not None and tape.keys is not None:
+                keyed = (voicing.serial, tape.tone, tape.gap_samples)
+                synthesis = cls(voicing, tape, tape.keys, tape.cut, keyed)
+            found = settings.memo.setdefault(dtype, synthesis)
+        return found
+
+    def render(self, timeline: Timeline, out: npt.NDArray[Any] | None) -> npt.NDArray[Any]:
+        """The samples of exactly `timeline`, into `out` if given."""
+        tape, voicing = self.tape, self.voicing
+        if self.keys is not None and out is None:
+            codes = timeline.text.encode("ascii").translate(self.keys)
+            if b"\xff" not in codes:
+                keyed = _TONES.entries.get(self.keyed)
+                if keyed is None:
+                    keyed = voicing.table(self.keyed[1], self.keyed[2])
+                if keyed is not None:
+                    # A positional dtype object and ravel (the result is contiguous): the
+                    # cheapest spellings, on the path of every new string of keys.
+                    audio = keyed.take(np.frombuffer(codes, _UINT8), axis=0, mode="clip").ravel()
+                    return audio[: audio.size - self.cut]
+        if tape is not None:
+            table = voicing.table(tape.row * tape.per_tone)
+            if table is not None:
+                rows = tape.rows(timeline.text)
+                flat = table.reshape(-1, tape.row)
+                if out is None:
+                    return flat.take(rows, axis=0, mode="clip").ravel()
+                target = _output(out, rows.size * tape.row, voicing.dtype)
+                flat.take(rows, axis=0, out=target.reshape(-1, tape.row), mode="clip")
+                return target
+        return self.scatter(timeline, out)
+
+    def scatter(self, timeline: Timeline, out: npt.NDArray[Any] | None) -> npt.NDArray[Any]:
+        """The samples of `timeline` by scattering tones to their starts: any timing."""
+        plan = _Plan.of_timeline(timeline)
+        if out is None:
+            audio = np.zeros(plan.length, dtype=self.voicing.dtype)
+        else:
+            audio = _output(out, plan.length, self.voicing.dtype)
+        _place(audio, plan, self.voicing, clear=out is not None, shared=plan.tone_length())
+        return audio
 
 
 def rendering(
@@ -464,8 +553,8 @@ def rendering(
     timeline, settings = timeline_and_settings(
         function, source, rate, profile, timing, voice, options
     )
-    voicing = _voicing(settings.voice, timeline.rate, _dtype(dtype, out))
-    return timeline, settings.voice, _synthesize(timeline, voicing, out)  # type: ignore[arg-type]
+    synthesis = _Synthesis.of(settings, _dtype(dtype, out))
+    return timeline, settings.voice, synthesis.render(timeline, out)  # type: ignore[arg-type]
 
 
 def render(
@@ -531,18 +620,23 @@ def render(
     ...
     dtmfkit.ParameterError: rate=3000 Hz is too low: the 1633 Hz tone needs ...
     """
-    _, _, audio = rendering(
-        "render",
-        source,
-        rate=rate,
-        profile=profile,
-        timing=timing,
-        voice=voice,
-        dtype=dtype,
-        out=out,
-        options=dict(options),
+    if type(source) is str and out is None:
+        # The common call, kept short: one settings lookup, and the synthesis they remember.
+        settings = resolve("render", rate, profile, timing, voice, options)
+        # The settings remember the synthesis under the dtype argument as given, too (a valid
+        # dtype argument is hashable: _dtype refuses the others).
+        try:
+            synthesis = settings.memo.get(dtype)
+        except TypeError:
+            synthesis = None
+        if synthesis is None:
+            synthesis = _Synthesis.of(settings, _dtype(dtype, out))
+            settings.memo[dtype] = synthesis
+        return synthesis.render(timeline_of_text(source, settings), None)
+    timeline, settings = timeline_and_settings(
+        "render", source, rate, profile, timing, voice, options
     )
-    return audio
+    return _Synthesis.of(settings, _dtype(dtype, out)).render(timeline, out)
 
 
 @dataclass(frozen=True, slots=True)

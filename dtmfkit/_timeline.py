@@ -17,11 +17,10 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +33,14 @@ from dtmfkit._timing import Timing
 if TYPE_CHECKING:
     from typing import Unpack
 
-__all__ = ["Scheduled", "Timeline", "schedule", "timeline_and_settings", "timeline_of"]
+__all__ = [
+    "Scheduled",
+    "Timeline",
+    "schedule",
+    "timeline_and_settings",
+    "timeline_of",
+    "timeline_of_text",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,25 +101,61 @@ class Timeline:
     [1600, 5600, 7200]
     """
 
-    __slots__ = ("_memo", "profile", "rate", "sequence", "timing")
-
-    sequence: Sequence
-    profile: Profile
-    timing: Timing
-    rate: int
-    _memo: dict[str, Any]
+    __slots__ = ("_grammar", "_memo", "_profile", "_rate", "_sequence", "_text", "_timing")
 
     def __init__(self, sequence: Sequence, profile: Profile, timing: Timing, rate: int) -> None:
-        # Internal: schedule() validates; this only assembles.
-        setter = object.__setattr__
-        setter(self, "sequence", sequence)
-        setter(self, "profile", profile)
-        setter(self, "timing", timing)
-        setter(self, "rate", rate)
-        setter(self, "_memo", {})
+        # Internal: schedule() validates; this only assembles. A plain slotted class with
+        # read-only properties: every render of a new string builds one.
+        self._sequence: Sequence | None = sequence
+        self._text = sequence.text
+        self._grammar = sequence.grammar
+        self._profile = profile
+        self._timing = timing
+        self._rate = rate
+        self._memo: dict[str, Any] | None = None
 
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"Timeline is immutable: cannot set {name!r}")
+    @classmethod
+    def of_checked_text(cls, text: str, profile: Profile, timing: Timing, rate: int) -> Timeline:
+        """A timeline of `text`, which ``profile.grammar`` has already accepted."""
+        timeline = cls.__new__(cls)
+        timeline._sequence = None  # made when first asked for
+        timeline._text = text
+        timeline._grammar = profile.grammar
+        timeline._profile = profile
+        timeline._timing = timing
+        timeline._rate = rate
+        timeline._memo = None
+        return timeline
+
+    @property
+    def sequence(self) -> Sequence:
+        """The parsed string."""
+        if self._sequence is None:
+            self._sequence = Sequence(self._text, self._grammar)
+        return self._sequence
+
+    @property
+    def text(self) -> str:
+        """The text of the sequence."""
+        return self._text
+
+    @property
+    def profile(self) -> Profile:
+        """Whose grammar and timing rule were used."""
+        return self._profile
+
+    @property
+    def timing(self) -> Timing:
+        """The tone and gap lengths assumed."""
+        return self._timing
+
+    @property
+    def rate(self) -> int:
+        """Sample rate in Hz."""
+        return self._rate
+
+    def __reduce__(self) -> tuple[type[Timeline], tuple[Sequence, Profile, Timing, int]]:
+        return Timeline, (self.sequence, self._profile, self._timing, self._rate)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Timeline):
@@ -124,7 +166,7 @@ class Timeline:
         return hash(self._key())
 
     def _key(self) -> tuple[Any, ...]:
-        return (self.sequence, self.profile, self.timing, self.rate)
+        return (self._text, self._grammar, self._profile, self._timing, self._rate)
 
     def __repr__(self) -> str:
         return (
@@ -137,27 +179,24 @@ class Timeline:
 
     def memo(self, name: str) -> Any:
         """A value derived from this timeline and remembered under `name`, or None."""
-        return self._memo.get(name)
+        return None if self._memo is None else self._memo.get(name)
 
     def remember(self, name: str, value: Any) -> Any:
         """Remember a value derived from this timeline (its boundaries, a synthesis plan)."""
-        # Racing threads store equal values: whichever lands is right.
+        # Racing threads store equal values, and a lost dict only costs a recomputation.
+        if self._memo is None:
+            self._memo = {}
         self._memo[name] = value
         return value
 
     def _bounds(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
         found: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int] | None = self.memo("bounds")
         if found is None:
-            codes, lengths = self.sequence.grammar.encode_many([self.sequence.text])
+            codes, lengths = self._grammar.encode_many([self._text])
             starts, stops, totals = self.timing.boundaries(codes, lengths, self.rate)
             starts.flags.writeable = stops.flags.writeable = False
             found = self.remember("bounds", (starts, stops, int(totals[0])))
         return found
-
-    @property
-    def text(self) -> str:
-        """The text of the sequence."""
-        return self.sequence.text
 
     @property
     def starts(self) -> npt.NDArray[np.int64]:
@@ -349,7 +388,7 @@ def timeline_and_settings(
 def timeline_of(source: str | Sequence, settings: Settings) -> Timeline:
     """The timeline of `source` under resolved `settings` (cached per text, thread-safe)."""
     if type(source) is str:
-        return _cached_timeline(source, settings)
+        return timeline_of_text(source, settings)
     if not isinstance(source, Sequence):
         raise TypeError(
             f"source must be a str, Sequence or Timeline, not {type(source).__name__}: {source!r}"
@@ -358,8 +397,8 @@ def timeline_of(source: str | Sequence, settings: Settings) -> Timeline:
     return Timeline(source, settings.profile, settings.timing, settings.rate)
 
 
-@functools.lru_cache(maxsize=1024)
-def _cached_timeline(text: str, settings: Settings) -> Timeline:
-    # lru_cache is thread-safe; a Timeline is immutable, so sharing one is safe.
-    sequence = Sequence(text, settings.profile.grammar)
-    return Timeline(sequence, settings.profile, settings.timing, settings.rate)
+def timeline_of_text(text: str, settings: Settings) -> Timeline:
+    """The timeline of an unparsed `text`: checked once, and nothing else to do."""
+    profile = settings.profile
+    profile.grammar.check(text)
+    return Timeline.of_checked_text(text, profile, settings.timing, settings.rate)

@@ -87,6 +87,7 @@ lead_ms=Fraction(0, 1), gap_after_last=False)
     _gap_units: int = field(init=False, repr=False, compare=False)
     _lead_units: int = field(init=False, repr=False, compare=False)
     _denominator: int = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         tone_ms = milliseconds(self.tone_ms, "tone_ms", positive=True)
@@ -113,8 +114,13 @@ lead_ms=Fraction(0, 1), gap_after_last=False)
             ("_gap_units", int(gap_ms * per_ms)),
             ("_lead_units", int(lead_ms * per_ms)),
             ("_denominator", 1000 * per_ms),
+            ("_hash", hash((tone_ms, gap_ms, self.pauses, lead_ms, self.gap_after_last))),
         ):
             object.__setattr__(self, name, value)
+
+    def __hash__(self) -> int:
+        # Timings key the caches of every render: hashing five Fractions each time is slow.
+        return self._hash
 
     def describe(self) -> str:
         """The timing in words.
@@ -224,8 +230,8 @@ lead_ms=Fraction(0, 1), gap_after_last=False)
 
 
 def _round_div(n: npt.NDArray[np.int64], d: int) -> npt.NDArray[np.int64]:
-    """``round(n / d)`` exactly, ties to even, for ``n >= 0``."""
-    q, r = np.divmod(n, d)
+    """``round(n / d)`` exactly, ties to even, for ``n >= 0`` (int64, or Python ints)."""
+    q, r = np.divmod(n, d) if n.dtype != object else (n // d, n % d)
     twice = 2 * r
     rounded = q + ((twice > d) | ((twice == d) & (q % 2 == 1)))
     if rounded.dtype == object and int(np.max(rounded, initial=0)) >= _INT64_SAFE:

@@ -71,20 +71,27 @@ class Voice:
     ramp_ms: Fraction = Fraction(DEFAULT_RAMP_MS)
     low_amplitude: float = field(init=False, repr=False, compare=False)
     high_amplitude: float = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         level = decibels(self.level_dbm0, "level_dbm0", LEVEL_RANGE_DBM0)
         twist = decibels(self.twist_db, "twist_db", TWIST_RANGE_DB)
         low = 10 ** ((level - FULL_SCALE_DBM0) / 20)
         high = 10 ** ((level + twist - FULL_SCALE_DBM0) / 20)
+        ramp = milliseconds(self.ramp_ms, "ramp_ms")
         for name, value in (
             ("level_dbm0", level),
             ("twist_db", twist),
-            ("ramp_ms", milliseconds(self.ramp_ms, "ramp_ms")),
+            ("ramp_ms", ramp),
             ("low_amplitude", low),
             ("high_amplitude", high),
+            ("_hash", hash((level, twist, ramp))),
         ):
             object.__setattr__(self, name, value)
+
+    def __hash__(self) -> int:
+        # Voices key the caches of every render: computed once.
+        return self._hash
 
     @property
     def peak(self) -> float:

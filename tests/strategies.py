@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
-from dtmfkit import KEYS, MAX_LENGTH
+from dtmfkit import KEYS, MAX_LENGTH, PROFILES, Profile
 
 VALID_CHARS = KEYS + ",wW"
 #: Characters that look valid to a careless check: lower-case keys, Unicode digits that
@@ -44,3 +44,21 @@ detectable_tone_ms = st.integers(min_value=40, max_value=300)
 detectable_gap_ms = st.integers(min_value=40, max_value=1200).filter(
     lambda ms: min(abs(ms - 500 * k) for k in range(4)) >= 30
 )
+
+#: A platform profile, by value.
+profiles = st.sampled_from(sorted(PROFILES.values(), key=lambda p: p.name))
+
+
+@st.composite
+def profile_and_text(draw: st.DrawFn, *, keys_only: bool | None = None) -> tuple[Profile, str]:
+    """A profile and a string its grammar accepts (keys alone, with pauses, or either)."""
+    profile = draw(profiles)
+    characters = [char for char, _ in profile.grammar.characters]
+    keys = [char for char, code in profile.grammar.characters if code < len(KEYS)]
+    if keys_only is None:
+        keys_only = draw(st.booleans())
+    alphabet = keys if keys_only else characters
+    text = draw(
+        st.text(alphabet=alphabet, min_size=1, max_size=min(40, profile.grammar.max_length))
+    )
+    return profile, text

@@ -1,23 +1,30 @@
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dtmfkit
 from dtmfkit import (
     FREQUENCIES,
     KEYS,
     ParameterError,
+    Profile,
+    Timing,
     Tone,
+    Voice,
     parse,
     render,
     render_many,
     samples_needed,
     schedule,
 )
-from tests.strategies import gap_ms, rates, tone_ms, valid_text
+from dtmfkit._synth import _TONES, _Synthesis, _tape
+from tests.strategies import gap_ms, profile_and_text, rates, tone_ms, valid_text
 
 FULL_SCALE_DBM0 = 3.17
 
@@ -279,3 +286,135 @@ def test_many_chunks_write_the_same_samples(monkeypatch: pytest.MonkeyPatch, reg
     assert np.array_equal(render_many(texts, dtype="int16").audio, expected)
     garbage = np.full(expected.size, 123, dtype=np.int16)
     assert np.array_equal(render_many(texts, out=garbage).audio, expected)
+
+
+@given(
+    profile_and_text(),
+    st.sampled_from([8000, 11025, 16000, 44100, 48000]),
+    st.sampled_from([None, (100, 100), (70, 50), (Fraction(100, 3), Fraction(333, 10))]),
+    st.sampled_from(["float32", "float64", "int16"]),
+    st.sampled_from([Voice(), Voice(level_dbm0=-20, twist_db=3, ramp_ms=0)]),
+)
+def test_every_synthesis_method_gives_the_same_samples(
+    chosen: tuple[Profile, str],
+    rate: int,
+    lengths: tuple[object, object] | None,
+    dtype: str,
+    voice: Voice,
+) -> None:
+    """Key rows, the row tape and the scatter of tones are three ways to one result."""
+    profile, text = chosen
+    timing = profile.timing
+    if lengths is not None and profile.tone_range_ms is None:
+        timing = timing.replace(tone_ms=lengths[0], gap_ms=lengths[1])  # type: ignore[arg-type]
+    timeline = dtmfkit.schedule(text, rate=rate, profile=profile, timing=timing)
+    fresh = render(text, rate=rate, profile=profile, timing=timing, voice=voice, dtype=dtype)  # type: ignore[arg-type]
+    garbage = np.full(timeline.length + 3, 77, dtype=dtype)
+    into = render(timeline, voice=voice, out=garbage)
+    settings = dtmfkit._settings.resolve("test", rate, profile, timing, voice, {})
+    reference = _Synthesis.of(settings, np.dtype(dtype)).scatter(timeline, None)
+    assert fresh.shape == reference.shape == (timeline.length,)
+    assert np.array_equal(fresh, reference)
+    assert np.array_equal(into, reference)
+    assert np.all(garbage[timeline.length :] == 77)
+
+
+@pytest.mark.parametrize(
+    ("text", "rate", "path"),
+    [
+        ("31415926535", 8000, "key rows"),
+        ("1WWW,59#", 8000, "tape"),
+        ("1WWW,59#", 11025, "scatter"),  # half a second is 5512.5 samples
+    ],
+)
+def test_each_method_is_taken_where_it_applies(text: str, rate: int, path: str) -> None:
+    timeline = dtmfkit.schedule(text, rate=rate)
+    tape = _tape(timeline.profile.grammar, timeline.timing, rate)
+    taken = "scatter" if tape is None else "tape"
+    if tape is not None and tape.keys is not None:
+        codes = text.encode().translate(tape.keys)
+        taken = "tape" if b"\xff" in codes else "key rows"
+    assert taken == path
+
+
+def test_threads_render_what_one_thread_renders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight threads switching every microsecond, more strings and settings than caches hold.
+
+    3 000 strings (the tape cache holds 1 024) in 120 voices and rates, with a tone cache of
+    200 kB (about 20 sets of tones) so that it evicts while the threads race.
+    """
+    rng = np.random.default_rng(7)
+    alphabet = np.array(list("0123456789ABCD*#wW,"))
+    texts = ["".join(rng.choice(alphabet, 12)) for _ in range(3000)]
+    voices = [Voice(level_dbm0=-30 + i / 10) for i in range(40)]
+    rates = [8000, 11025, 16000]
+    jobs = [(texts[i], voices[i % 40], rates[i % 3]) for i in range(len(texts))]
+
+    def one(job: tuple[str, Voice, int]) -> npt.NDArray[np.int16]:
+        text, voice, rate = job
+        return render(text, rate=rate, voice=voice, tone_ms=60, gap_ms=60, dtype="int16")
+
+    expected = [one(job) for job in jobs]
+    monkeypatch.setattr(_TONES, "budget", 200_000)
+    _TONES.clear()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(one, jobs))
+            many = list(
+                pool.map(lambda i: render_many(texts[i : i + 50]).audio, range(0, 3000, 50))
+            )
+    finally:
+        sys.setswitchinterval(interval)
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+    assert all(
+        np.array_equal(m, render_many(texts[i : i + 50]).audio)
+        for m, i in zip(many, range(0, 3000, 50), strict=True)
+    )
+    assert 0 < _TONES.nbytes <= 200_000
+
+
+def test_the_tone_cache_keeps_to_its_byte_budget() -> None:
+    _TONES.clear()
+    for level in range(-60, -35):
+        render("1", rate=48000, tone_ms=2000, level_dbm0=level)  # 6.5 MB of tones each
+    assert 0 < _TONES.nbytes <= _TONES.budget
+    # A set of tones too large to keep is made for the call only, for the keys it uses.
+    held = _TONES.nbytes
+    long = render("1", rate=768000, tone_ms=10_000, ramp_ms=0, dtype="int16")
+    assert long.size == 7_680_000
+    assert _TONES.nbytes == held
+    assert np.array_equal(long[:800], render("1", rate=768000, ramp_ms=0, dtype="int16")[:800])
+
+
+@given(profile_and_text(), st.sampled_from([8000, 16000, 44100]))
+@settings(max_examples=50)
+def test_a_timeline_renders_as_its_text_does(chosen: tuple[Profile, str], rate: int) -> None:
+    profile, text = chosen
+    timeline = dtmfkit.schedule(text, rate=rate, profile=profile)
+    assert np.array_equal(render(timeline), render(text, rate=rate, profile=profile))
+    assert render(timeline).size == timeline.length == samples_needed(timeline)
+
+
+@pytest.mark.parametrize(
+    "keyword", [{"rate": 16000}, {"profile": "asterisk"}, {"timing": Timing()}, {"tone_ms": 100}]
+)
+def test_a_timeline_fixes_its_rate_profile_and_timing(keyword: dict[str, object]) -> None:
+    with pytest.raises(TypeError, match="with a Timeline, which fixes its rate"):
+        render(dtmfkit.schedule("1"), **keyword)  # type: ignore[arg-type]
+
+
+def test_render_many_of_timelines_and_strings() -> None:
+    timelines = [dtmfkit.schedule("1w2", profile="asterisk"), dtmfkit.schedule("34")]
+    batch = render_many([*timelines, "5"])
+    assert [len(a) for a in batch] == [t.length for t in timelines] + [samples_needed("5")]
+    assert np.array_equal(batch[0], render(timelines[0]))
+    with pytest.raises(ParameterError, match="one buffer holds one rate"):
+        render_many([dtmfkit.schedule("1", rate=16000), "2"])
+
+
+@pytest.mark.parametrize("sources", ["1234", parse("12")])
+def test_render_many_refuses_a_single_string(sources: object) -> None:
+    with pytest.raises(TypeError, match=r"takes an iterable .* not one"):
+        render_many(sources)  # type: ignore[arg-type]

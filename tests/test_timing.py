@@ -1,9 +1,9 @@
 import itertools
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from dtmfkit import ParameterError, Pause, Timing, Tone, parse, schedule
 from tests.strategies import gap_ms, rates, tone_ms, valid_text
@@ -132,26 +132,37 @@ def test_wrong_types(kwargs: dict[str, object]) -> None:
         schedule("1", **kwargs)  # type: ignore[arg-type]
 
 
-def test_to_dict_and_json() -> None:
-    timeline = schedule("1W#", rate=8000)
-    data = timeline.to_dict()
-    assert data["length"] == 11_200
-    assert data["events"][2] == {
-        "index": 2,
-        "char": "#",
-        "kind": "tone",
-        "start": 9_600,
-        "stop": 11_200,
-        "start_s": 1.2,
-        "stop_s": 1.4,
-        "low_hz": 941,
-        "high_hz": 1477,
-    }
-    assert '"text": "1W#"' in timeline.to_json()
+def test_skipped_characters_are_transparent_to_the_gap_rule() -> None:
+    from dtmfkit._grammar import Grammar
+    from dtmfkit._profiles import Profile
+
+    grammar = Grammar.build("skip", label="digits", max_length=20, skipped=",")
+    replace = Profile("skip", grammar, Timing(100, 100), sources="test")
+    # "1,2" is "12": the gap still separates the two keys, and the comma takes no time.
+    assert schedule("1,2", profile=replace).length == schedule("12", profile=replace).length
+    add = Profile("skip-add", grammar, Timing(100, 100, pauses="add"), sources="test")
+    assert schedule("1,", profile=add).length == schedule("1", profile=add).length == 800
 
 
-@given(st.sampled_from(["1", "12", "1W"]))
-def test_format_names_total_and_timing(text: str) -> None:
-    table = schedule(text).format().splitlines()
-    assert table[-2].startswith(f"total {schedule(text).duration:.3f} s")
-    assert table[-1] == "timing (catapult): tone 200 ms, gap 400 ms, pauses replace the gap"
+def test_whole_samples() -> None:
+    assert Timing().whole_samples(8000) == (1600, 3200, 0, 4000)
+    assert Timing(Fraction(100, 3), 0).whole_samples(48000) == (1600, 0, 0, 24000)
+    assert Timing(Fraction(100, 3), 0).whole_samples(8000) is None
+
+
+def test_timelines_beyond_int64_arithmetic_are_exact_not_wrapped() -> None:
+    from dtmfkit._grammar import Grammar
+    from dtmfkit._profiles import Profile
+
+    tone = Fraction(9_999_999_999, 10**6)  # in units of 1e-9 s: 1e10 per tone, x 768 kHz
+    custom = Profile(
+        "custom",
+        Grammar.build("custom", label="digits", max_length=5000),
+        Timing(tone, 0),
+        sources="test",
+    )
+    timeline = schedule("1" * 2000, profile=custom, rate=768000)
+    exact = 2000 * tone / 1000 * 768000
+    assert timeline.length == round(exact)
+    assert np.all(np.diff(timeline.starts) > 0)
+    assert int(timeline.starts[-1]) == round(1999 * tone / 1000 * 768000)
