@@ -13,6 +13,7 @@ from dtmfkit._atomic import replacing, write_bytes
 def test_a_failure_leaves_the_target_as_it_was(tmp_path: Path) -> None:
     target = tmp_path / "a.txt"
     target.write_bytes(b"old")
+
     def fail_midway() -> None:
         with replacing(target) as temporary:
             temporary.write_bytes(b"half")
