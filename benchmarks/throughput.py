@@ -2,9 +2,12 @@
 
     python -m benchmarks.throughput [--repeat 5] [--quick] [--json FILE]
 
-Workloads (issue 5):
+Workloads:
 
-- W1: one ``render`` call on a 20-character string with pauses, 8 kHz;
+- W1: one ``render`` call on a 20-character string with pauses, 8 kHz, the same string again;
+- W1n: one ``render`` call per string never rendered before, as most users call it: 5 000
+  distinct random 20-digit strings, ``render(s, rate=8000, tone_ms=100, gap_ms=100,
+  dtype="int16")`` each;
 - W2: 10 000 seeded random 20-digit strings at 8 kHz through ``render_many``;
 - W3: 1 000 random 92-digit strings at 48 kHz (100 ms tones and gaps, ~0.9 G samples) through
   ``render_many``, into a fresh output and with ``out=``.
@@ -13,7 +16,9 @@ Reference rows, same sizes and dtypes, same run: ``ndarray.copy``, ``np.full`` (
 allocation written once), ``np.copyto`` into a preallocated buffer, a naive per-digit ``np.sin``
 renderer, and spandsp's C ``dtmf_tx`` through ctypes when ``libspandsp`` is installed.
 Every figure is the median of `--repeat` runs, in output samples per second; ratios compare
-rows of one workload. One thread: BLAS and OpenMP are pinned to one core.
+rows of one workload. W1 and W1n time each call and its reference copy in the same rounds,
+alternating, so that a shared machine's slow spells weigh on both alike. One thread: BLAS and
+OpenMP are pinned to one core.
 """
 
 from __future__ import annotations
@@ -137,49 +142,51 @@ def peak_memory(function: Callable[[], object]) -> int:
         tracemalloc.stop()
 
 
-def distinct_w1_texts(count: int) -> list[str]:
-    """Strings shaped like W1's (16 keys, a W and a w), all different."""
-    texts = []
-    for index, keys in enumerate(random_texts(count, 18, seed=1)):
-        cut = 4 + index % 10
-        texts.append(keys[:cut] + "W" + keys[cut:14] + "w" + keys[14:])
-    return texts
+def interleaved(
+    first: Callable[[], object], second: Callable[[], object], repeat: int, number: int
+) -> tuple[float, float]:
+    """Median time of one call of each, measured in alternating rounds."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for function, found in zip((first, second), times, strict=True):
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(number):
+                function()
+            found.append((time.perf_counter() - start) / number)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
-def workload_w1(rows: list[Row], repeat: int) -> None:
-    size = dtmfkit.samples_needed(W1_TEXT)
-    # More distinct strings than the plan cache holds: every call parses and schedules.
-    distinct = distinct_w1_texts(2000)
-    distinct_size = dtmfkit.samples_needed(distinct) // len(distinct)
-
-    def render_distinct(dtype: str) -> None:
-        for text in distinct:
-            dtmfkit.render(text, dtype=dtype)  # type: ignore[arg-type]
-
+def workload_w1(rows: list[Row], repeat: int, count: int) -> None:
     for dtype in ("int16", "float32"):
-        rows.append(
-            Row(
-                "W1",
-                "render (distinct strings)",
-                dtype,
-                distinct_size,
-                median_time(lambda d=dtype: render_distinct(d), repeat) / len(distinct),  # type: ignore[misc]
-            )
-        )
+        size = dtmfkit.samples_needed(W1_TEXT)
         source = np.ones(size, dtype=dtype)
-        number = 2000
-        rows.append(
-            Row(
-                "W1",
-                "render (one call)",
-                dtype,
-                size,
-                median_time(lambda d=dtype: dtmfkit.render(W1_TEXT, dtype=d), repeat, number),  # type: ignore[misc]
-            )
+        one, copy = interleaved(
+            lambda d=dtype: dtmfkit.render(W1_TEXT, dtype=d),  # type: ignore[misc]
+            source.copy,
+            max(repeat, 7),
+            2000,
         )
-        rows.append(
-            Row("W1", "ndarray.copy", dtype, size, median_time(source.copy, repeat, number))
-        )
+        rows.append(Row("W1", "render (one call)", dtype, size, one))
+        rows.append(Row("W1", "ndarray.copy", dtype, size, copy))
+    # A string never rendered before, each call: the loop most users write.
+    texts = random_texts(count, 20, seed=11)
+    options: dict[str, Any] = {"rate": 8000, "tone_ms": 100, "gap_ms": 100, "dtype": "int16"}
+    size = dtmfkit.samples_needed(texts[0], tone_ms=100, gap_ms=100)
+    source = np.ones(size, dtype=np.int16)
+    render = dtmfkit.render
+
+    def loop() -> None:
+        for text in texts:
+            render(text, **options)
+
+    def copies() -> None:
+        for _ in texts:
+            source.copy()
+
+    fresh, copy = interleaved(loop, copies, max(repeat, 7), 1)
+    rows.append(Row("W1n", "render (a new string each call)", "int16", size, fresh / count))
+    rows.append(Row("W1n", "ndarray.copy", "int16", size, copy / count))
 
 
 def workload_w2(rows: list[Row], repeat: int, count: int, spandsp: Spandsp | None) -> None:
@@ -326,6 +333,11 @@ def targets(rows: list[Row], memory: dict[str, float]) -> list[tuple[str, float,
         ),
         ("W1 render / ndarray.copy", ratio("W1", "render (one call)", "ndarray.copy"), 0.3),
         (
+            "W1n render of new strings / ndarray.copy",
+            ratio("W1n", "render (a new string each call)", "ndarray.copy"),
+            0.3,
+        ),
+        (
             "W2 render_many(out=) / spandsp",
             ratio("W2", "render_many(out=)", "spandsp dtmf_tx (C, ctypes)"),
             10.0,
@@ -349,14 +361,14 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
-    w2_count, w3_count = (200, 10) if args.quick else (10_000, 1_000)
+    w1_count, w2_count, w3_count = (200, 200, 10) if args.quick else (5_000, 10_000, 1_000)
     try:
         spandsp: Spandsp | None = Spandsp()
     except OSError:
         spandsp = None
 
     rows: list[Row] = []
-    workload_w1(rows, args.repeat)
+    workload_w1(rows, args.repeat, w1_count)
     workload_w2(rows, args.repeat, w2_count, spandsp)
     memory = workload_w3(rows, args.repeat, w3_count)
 

@@ -68,7 +68,7 @@ _REGION_BYTES: Final = 8 * 1024 * 1024
 _TONE_CACHE_BYTES: Final = 64 * 1024 * 1024
 # Rows shorter than this make `take` slower than scattering whole tones.
 _MIN_ROW: Final = 32
-# Row numbers are code points of a str: they stay below the UTF-16 surrogates.
+# Row numbers are code points of a str: they stay below the UTF-16 surrogates and the markers.
 _MAX_ROWS: Final = 0xD7F0
 
 Source = str | Sequence | Timeline
@@ -274,8 +274,9 @@ class _Tape:
     lead: str
     add: bool
     gap_after_last: bool
-    # Two characters that are never row numbers, around a tone's rows until gaps are placed.
-    markers: tuple[str, str]
+    # Three characters that are never row numbers: the end of a string, and the two around a
+    # tone's rows until the gaps are placed.
+    markers: tuple[str, str, str]
     encoding: str
     dtype: np.dtype[Any]
 
@@ -283,17 +284,36 @@ class _Tape:
         """The row numbers of `text`, an accepted string (read-only; cached per text)."""
         return _tape_rows(self, text)
 
-    def _rows(self, text: str) -> npt.NDArray[np.integer[Any]]:
-        tape = text.translate(self.table)
-        opening, closing = self.markers
+    def rows_many(
+        self, texts: list[str]
+    ) -> tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.int64]]:
+        """The row numbers of many accepted strings end to end, and how many each has."""
+        end = self.markers[0]
+        marked = np.frombuffer(self._lay(end.join(texts) + end).encode(self.encoding), self.dtype)
+        code = marked.dtype.type(ord(end))
+        ends = np.flatnonzero(marked == code)
+        counts = np.diff(ends, prepend=-1) - 1
+        return marked[marked != code], counts
+
+    def _lay(self, marked: str) -> str:
+        """Rows of `marked`: accepted strings, each followed by the end marker."""
+        end, opening, closing = self.markers
+        tape = marked.translate(self.table)
         if self.add:
-            if not self.gap_after_last and tape.endswith(closing):
-                tape = tape[:-1]
+            if not self.gap_after_last:
+                tape = tape.replace(closing + end, end)
             tape = tape.replace(closing, self.gap)
         else:
+            # The end marker keeps a string's last tone and the next one's first apart.
             tape = tape.replace(closing + opening, self.gap)
             tape = tape.replace(opening, "").replace(closing, "")
-        return np.frombuffer((self.lead + tape).encode(self.encoding), dtype=self.dtype)
+        if self.lead:
+            tape = self.lead + tape.replace(end, end + self.lead)[: -len(self.lead)]
+        return tape
+
+    def _rows(self, text: str) -> npt.NDArray[np.integer[Any]]:
+        tape = self._lay(text + self.markers[0])[:-1]
+        return np.frombuffer(tape.encode(self.encoding), dtype=self.dtype)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -315,9 +335,11 @@ def _tape(grammar: Grammar, timing: Timing, rate: int) -> _Tape | None:
         return None
     add = timing.pauses == "add"
     # Pure ASCII strings take CPython's fastest paths; larger tapes use UTF-16 code units.
-    narrow = silence + 2 < 128
-    opening, closing = (chr(126), chr(127)) if narrow else ("\ud7fe", "\ud7ff")
-    table: dict[int, str] = {}
+    narrow = silence + 3 < 128
+    end, opening, closing = (
+        (chr(125), chr(126), chr(127)) if narrow else ("\ud7fd", "\ud7fe", "\ud7ff")
+    )
+    table: dict[int, str] = {ord(end): end}
     for char, code in grammar.characters:
         if code < PAUSE_CODE:
             rows = "".join(chr(code * per_tone + j) for j in range(per_tone))
@@ -346,7 +368,7 @@ def _tape(grammar: Grammar, timing: Timing, rate: int) -> _Tape | None:
         chr(silence) * (lead // row),
         add,
         timing.gap_after_last,
-        (opening, closing),
+        (end, opening, closing),
         "ascii" if narrow else "utf-16-le",
         np.dtype(np.uint8 if narrow else "<u2"),
     )
@@ -522,6 +544,27 @@ class _Synthesis:
                 flat.take(rows, axis=0, out=target.reshape(-1, tape.row), mode="clip")
                 return target
         return self.scatter(timeline, out)
+
+    def render_texts(
+        self, texts: list[str], out: npt.NDArray[Any] | None
+    ) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]] | None:
+        """Many accepted strings end to end, and their offsets, by one take; None when the
+        timing does not fall on whole samples (then tones are scattered instead)."""
+        tape = self.tape
+        if tape is None:
+            return None
+        table = self.voicing.table(tape.row * tape.per_tone)
+        if table is None:
+            return None
+        rows, counts = tape.rows_many(texts)
+        offsets = np.zeros(counts.size + 1, dtype=np.int64)
+        np.cumsum(counts * tape.row, out=offsets[1:])
+        flat = table.reshape(-1, tape.row)
+        if out is None:
+            return flat.take(rows, axis=0, mode="clip").ravel(), offsets
+        target = _output(out, int(offsets[-1]), self.voicing.dtype)
+        flat.take(rows, axis=0, out=target.reshape(-1, tape.row), mode="clip")
+        return target, offsets
 
     def scatter(self, timeline: Timeline, out: npt.NDArray[Any] | None) -> npt.NDArray[Any]:
         """The samples of `timeline` by scattering tones to their starts: any timing."""
@@ -766,6 +809,14 @@ def render_many(
     """
     items = _many(sources, "render_many")
     settings = resolve("render_many", rate, profile, timing, voice, options)
+    if not any(isinstance(item, Timeline) for item in items):
+        grammar = settings.profile.grammar
+        texts = [grammar.text_of(item) for item in items]
+        grammar.encode_many(texts)  # every string checked before any audio is made
+        synthesis = _Synthesis.of(settings, _dtype(dtype, out))
+        laid = synthesis.render_texts(texts, out)
+        if laid is not None:
+            return Batch(*laid)
     batch = _batch_plan(items, settings)
     voicing = _voicing(settings.voice, batch.rate, _dtype(dtype, out))
     for each in batch.timings:

@@ -34,3 +34,18 @@ def test_decode_script_runs(tmp_path: Path) -> None:
     _, results = run_script("benchmarks.decode", tmp_path / "d.json", "--minutes", "0.1")
     assert results["keys"] > 0
     assert results["agree"] in (True, None)
+
+
+def test_load_script_runs_and_every_call_hears_its_strings() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.load", "--threads", "8", "--sends", "25"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    # The script exits 1 on any error, wrong string or wrong audio length.
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "8 threads x 25 sends = 200 requests" in done.stdout
+    assert "errors 0, calls with wrong strings 0, calls with wrong audio length 0" in done.stdout

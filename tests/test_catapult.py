@@ -1,16 +1,13 @@
 """The client against the real emulator on 127.0.0.1; requests is never patched."""
 
-import io
-import json
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable
 
 import numpy as np
 import pytest
-import requests
-import soundfile as sf
 from hypothesis import given, settings
 
 import dtmfkit
@@ -405,26 +402,111 @@ def test_many_threads_share_one_client(emulator: Emulator, client: CatapultClien
     assert emulator.count() == 80
 
 
-def test_emulator_http_control_and_recordings(emulator: Emulator, client: CatapultClient) -> None:
-    call = client.create_call("+1", "+2")
-    call.send_dtmf("1w2")
-    base = emulator.base_url
-    received = requests.get(f"{base}/_emulator/calls/{call.call_id}/dtmf", timeout=5).json()
-    assert [r["dtmfOut"] for r in received["received"]] == ["1w2"]
-    assert received["samples"] == render("1w2").size
-    wav = requests.get(f"{base}/_emulator/calls/{call.call_id}/audio.wav", timeout=5)
-    assert wav.headers["Content-Type"] == "audio/wav"
-    data, rate = sf.read(io.BytesIO(wav.content), dtype="int16")
-    assert rate == 8000
-    assert np.array_equal(data, render("1w2", dtype="int16"))
-    fault = {"status": 409, "count": 2}
-    assert requests.post(f"{base}/_emulator/faults", json=fault, timeout=5).status_code == 201
-    assert requests.delete(f"{base}/_emulator/faults", timeout=5).status_code == 200
-    assert call.send_dtmf("3").status == 200
-    bad_fault = requests.post(f"{base}/_emulator/faults", json={"status": "x"}, timeout=5)
-    assert bad_fault.status_code == 400
-    log = requests.get(f"{base}/_emulator/requests", timeout=5).json()
-    assert [r["method"] for r in log][:3] == ["POST", "POST", "GET"]
-    unknown = requests.get(f"{base}/v1/nope", auth=(TOKEN, SECRET), timeout=5)
-    assert (unknown.status_code, json.loads(unknown.text)["code"]) == (404, "not-found")
-    assert requests.get(f"{base}/v1/nope", timeout=5).status_code == 401
+def test_connection_refused_is_retried_until_the_server_comes_up() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started: list[Emulator] = []
+
+    def start_later() -> None:
+        time.sleep(0.4)
+        started.append(
+            Emulator(port=port, user_id="u-test", api_token=TOKEN, api_secret=SECRET).start()
+        )
+
+    thread = threading.Thread(target=start_later)
+    thread.start()
+    try:
+        client = CatapultClient(
+            "u-test",
+            TOKEN,
+            SECRET,
+            base_url=f"http://127.0.0.1:{port}",
+            connect_retries=8,
+            backoff=0.1,
+        )
+        thread.join(5)
+        call_id = started[0].create_call()
+        result = client.send_dtmf(call_id, "42")
+        # Refused attempts never reached a server; the one that did was executed once.
+        assert result.status == 200
+        assert started[0].count() == 1
+        assert started[0].heard(call_id) == ["42"]
+    finally:
+        thread.join(5)
+        for emulator in started:
+            emulator.stop()
+
+
+def test_connection_refused_for_good_says_nothing_was_sent() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = CatapultClient(
+        "u-test", TOKEN, SECRET, base_url=f"http://127.0.0.1:{port}", backoff=0.01
+    )
+    with pytest.raises(TransportError, match="nothing was sent") as caught:
+        client.send_dtmf("c-1", "1")
+    assert caught.value.may_have_played is False
+
+
+def every_failure(emulator: Emulator) -> list[BaseException]:
+    """Drive the client through every error path; return the exceptions raised."""
+    caught: list[BaseException] = []
+    client = CatapultClient(
+        "u-test",
+        TOKEN,
+        SECRET,
+        base_url=emulator.base_url,
+        timeout=(2, 0.3),
+        backoff=0.01,
+        max_rate_limit_wait=1,
+        rate_limit_retries=1,
+        unavailable_retries=1,
+    )
+    wrong = CatapultClient("u-test", TOKEN, "s-wrong-" + SECRET, base_url=emulator.base_url)
+    call_id = emulator.create_call()
+    other = emulator.create_call(user_id="u-other")
+    faults = [
+        {"status": 409},
+        {"status": 429, "headers": {"Retry-After": "60"}},
+        {"status": 500, "body": f"<html>{TOKEN} {SECRET}</html>"},
+        {"status": 503, "body": {"code": "send-dtmf-failure", "message": f"bad {SECRET}"}},
+        {"status": 503, "body": {"code": "call-unavailable"}, "count": 3},
+        {"delay": 1.0},
+        {"drop": True},
+    ]
+    attempts = [lambda: wrong.send_dtmf(call_id, "1"), lambda: client.send_dtmf(other, "1")]
+    attempts += [
+        lambda: client.send_dtmf("c-missing", "1"),
+        lambda: client.send_dtmf(call_id, "1x"),
+    ]
+    for fault in faults:
+        attempts.append(
+            lambda fault=fault: (emulator.inject(**fault), client.send_dtmf(call_id, "1"))
+        )
+    for attempt in attempts:
+        try:
+            attempt()
+        except (CatapultError, DtmfSyntaxError) as error:
+            caught.append(error)
+    emulator.clear_faults()
+    return caught
+
+
+def test_secrets_never_appear(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = CatapultClient("u-test", TOKEN, SECRET, base_url=emulator.base_url)
+    texts = [repr(client), str(vars(client)), str(vars(client.session))]
+    errors = every_failure(emulator)
+    assert len(errors) == 11
+    for error in errors:
+        texts += [str(error), repr(error), str(error.__cause__), repr(error.args)]
+        texts += [str(getattr(error, "message", "")), str(getattr(error, "details", ""))]
+    texts.append(caplog.text)
+    texts += [record.getMessage() for record in caplog.records]
+    for text in texts:
+        assert TOKEN not in text
+        assert SECRET not in text

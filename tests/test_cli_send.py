@@ -1,5 +1,6 @@
 """`dtmfkit send` and `dtmfkit emulator`, against the real emulator."""
 
+import logging
 import os
 import re
 import signal
@@ -144,3 +145,40 @@ def test_emulator_command_prints_where_it_listens(tmp_path: object) -> None:
         _, err = process.communicate(timeout=10)
     assert process.returncode == 0
     assert SECRET not in err
+
+
+def test_secrets_never_appear_in_cli_output(
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("CATAPULT_USER_ID", "u-test")
+    monkeypatch.setenv("CATAPULT_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CATAPULT_API_SECRET", SECRET)
+    monkeypatch.setenv("CATAPULT_BASE_URL", emulator.base_url)
+    call_id = emulator.create_call()
+    outputs = []
+    for argv, fault in [
+        (["send", call_id, "1"], None),
+        (["send", call_id, "1", "--dry-run"], None),
+        (["send", call_id, "1x"], None),
+        (["send", "c-missing", "1"], None),
+        (["send", call_id, "1"], {"status": 500, "body": f"{TOKEN}:{SECRET}"}),
+        (["send", call_id, "1", "--timeout", "0.2"], {"delay": 1.0}),
+        (["send", call_id, "1", "--base-url", "http://example.com"], None),
+    ]:
+        if fault:
+            emulator.inject(**fault)
+        main(argv)
+        outputs.append(capsys.readouterr())
+    monkeypatch.setenv("CATAPULT_API_SECRET", "s-wrong")
+    main(["send", call_id, "1"])
+    outputs.append(capsys.readouterr())
+    for out, err in outputs:
+        for secret in (TOKEN, SECRET):
+            assert secret not in out
+            assert secret not in err
+    assert TOKEN not in caplog.text
+    assert SECRET not in caplog.text

@@ -192,7 +192,7 @@ def test_render_accepts_a_sequence() -> None:
 
 @given(
     st.lists(valid_text, min_size=1, max_size=60),
-    st.sampled_from([8000, 44100]),
+    st.sampled_from([8000, 11025, 44100]),
     st.sampled_from(["float32", "int16"]),
 )
 def test_render_many_equals_render_of_each(texts: list[str], rate: int, dtype: str) -> None:
@@ -279,13 +279,14 @@ def test_many_chunks_write_the_same_samples(monkeypatch: pytest.MonkeyPatch, reg
     import sys
 
     # Shrink the cache-sized chunk so that a batch spans many of them (64 tones at the least).
+    # At 11025 Hz half a second is not a whole number of samples: tones are scattered.
     monkeypatch.setattr(sys.modules["dtmfkit._synth"], "_REGION_BYTES", region)
     texts = ["".join(KEYS[(i * 7 + j) % 16] for j in range(20)) + "W" * (i % 3) for i in range(90)]
     # Each single string has at most 20 tones: rendered by the other path (gather-scatter).
-    expected = np.concatenate([render(t, dtype="int16") for t in texts])
-    assert np.array_equal(render_many(texts, dtype="int16").audio, expected)
+    expected = np.concatenate([render(t, rate=11025, dtype="int16") for t in texts])
+    assert np.array_equal(render_many(texts, rate=11025, dtype="int16").audio, expected)
     garbage = np.full(expected.size, 123, dtype=np.int16)
-    assert np.array_equal(render_many(texts, out=garbage).audio, expected)
+    assert np.array_equal(render_many(texts, rate=11025, out=garbage).audio, expected)
 
 
 @given(
@@ -317,6 +318,12 @@ def test_every_synthesis_method_gives_the_same_samples(
     assert np.array_equal(fresh, reference)
     assert np.array_equal(into, reference)
     assert np.all(garbage[timeline.length :] == 77)
+    # In a batch, between other strings, by the batch's own method.
+    batch = render_many(
+        ["1", text, text], rate=rate, profile=profile, timing=timing, voice=voice, dtype=dtype
+    )  # type: ignore[arg-type]
+    assert np.array_equal(batch[1], reference)
+    assert np.array_equal(batch[2], reference)
 
 
 @pytest.mark.parametrize(
