@@ -54,11 +54,12 @@ from dtmfkit._keypad import HIGH_GROUP_HZ, LOW_GROUP_HZ, ROWS
 from dtmfkit._limits import (
     FULL_SCALE_DBM0,
     TWIST_LIMITS_DB,
+    Milliseconds,
     check_dtmf_rate,
     milliseconds,
     sample_rate,
 )
-from dtmfkit._timing import DEFAULT_GAP_MS, Milliseconds
+from dtmfkit._timing import DEFAULT_GAP_MS
 
 __all__ = ["Detection", "canonical", "decode", "detect", "spell"]
 

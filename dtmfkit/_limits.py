@@ -51,6 +51,7 @@ __all__ = [
     "RECEIVE_LEVEL_DBM0",
     "TWIST_LIMITS_DB",
     "TWIST_RANGE_DB",
+    "Milliseconds",
     "check_dtmf_rate",
     "decibels",
     "milliseconds",
@@ -82,6 +83,9 @@ MAX_DURATION_MS: Final = 10_000
 LEVEL_RANGE_DBM0: Final = (-90.0, FULL_SCALE_DBM0)
 #: Twist dtmfkit renders (the Q.24 limits are far inside it; beyond them is a warning).
 TWIST_RANGE_DB: Final = (-40.0, 40.0)
+#: A duration in milliseconds, as callers may give it.
+Milliseconds = int | float | Fraction | Decimal
+
 # Durations are exact fractions of a millisecond no finer than this (1 ns), so that every
 # boundary of a 92-character string at 768 kHz fits in int64 arithmetic.
 _MAX_DENOMINATOR: Final = 10**6

@@ -34,7 +34,8 @@ from typing import Final
 
 from dtmfkit._errors import ParameterError
 from dtmfkit._grammar import CATAPULT, Grammar
-from dtmfkit._timing import Milliseconds, Timing
+from dtmfkit._limits import Milliseconds
+from dtmfkit._timing import Timing
 
 __all__ = [
     "ASTERISK",

@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, TypedDict
 
-from dtmfkit._limits import sample_rate
+from dtmfkit._limits import Milliseconds, sample_rate
 from dtmfkit._profiles import Profile, resolve_profile
-from dtmfkit._timing import Milliseconds, Timing
+from dtmfkit._timing import Timing
 from dtmfkit._voice import Voice
 
 __all__ = ["DEFAULT_RATE", "RenderOptions", "Settings", "TimingOptions", "resolve"]

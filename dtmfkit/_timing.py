@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from dtmfkit._errors import ParameterError
 from dtmfkit._grammar import PAUSE_CODE, PAUSE_SECONDS, SKIP_CODE
-from dtmfkit._limits import milliseconds
+from dtmfkit._limits import Milliseconds, milliseconds
 
 __all__ = ["DEFAULT_GAP_MS", "DEFAULT_TONE_MS", "Milliseconds", "Timing"]
 
@@ -42,8 +42,6 @@ DEFAULT_TONE_MS: Final = 200
 DEFAULT_GAP_MS: Final = 400
 #: Past this, int64 arithmetic could overflow: exact Python integers take over.
 _INT64_SAFE: Final = 2**62
-
-Milliseconds = int | float | Fraction
 
 Bounds = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]
 

@@ -22,10 +22,10 @@ from dtmfkit._limits import (
     FULL_SCALE_DBM0,
     LEVEL_RANGE_DBM0,
     TWIST_RANGE_DB,
+    Milliseconds,
     decibels,
     milliseconds,
 )
-from dtmfkit._timing import Milliseconds
 
 __all__ = ["DEFAULT_LEVEL_DBM0", "DEFAULT_RAMP_MS", "Voice"]
 

@@ -55,7 +55,7 @@ def closed_form(
     rates,
     tone_ms.filter(lambda ms: ms >= 30),
     gap_ms,
-    st.floats(min_value=-30, max_value=-4),
+    st.floats(min_value=-30, max_value=-7),  # with twist up to +3: peaks at 0.75, never clips
     st.floats(min_value=-6, max_value=3),
     st.sampled_from([0, 2, 5]),
     st.sampled_from(["float32", "float64", "int16"]),
