@@ -30,10 +30,13 @@ TypeError: rate must be an integer number of Hz, not float: 8000.0
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Final, TypeGuard, cast
+
+import numpy as np
 
 from dtmfkit._errors import ParameterError
 from dtmfkit._keypad import HIGH_GROUP_HZ
@@ -105,11 +108,24 @@ def shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _finite(value: int | float | Fraction | Decimal) -> bool:
+def _real(value: object) -> TypeGuard[numbers.Real | Decimal]:
+    """A real number, of any kind (numpy scalars too), but not a bool."""
+    return not isinstance(value, bool | np.bool_) and isinstance(value, numbers.Real | Decimal)
+
+
+def _exact(value: numbers.Real | Decimal) -> Fraction:
+    """The exact value; a float as the decimal it prints as (``33.3`` is 333/10)."""
+    if isinstance(value, Decimal | numbers.Rational):
+        return Fraction(value)
+    # Floats of any width, as written: repr of the double.
+    return Fraction(repr(float(value)))
+
+
+def _finite(value: numbers.Real | Decimal) -> bool:
     # math.isfinite(Decimal("1e400")) converts to a float and says no.
     if isinstance(value, Decimal):
         return value.is_finite()
-    return not isinstance(value, float) or math.isfinite(value)
+    return not isinstance(value, float | np.floating) or math.isfinite(value)
 
 
 def _decimal_places(value: Decimal) -> int:
@@ -128,11 +144,11 @@ def milliseconds(value: object, name: str, *, positive: bool = False) -> Fractio
     Raises
     ------
     TypeError
-        Not a real number (bool included).
+        Not a real number (a bool is not; numpy's numbers are).
     ParameterError
         Not finite, below 0 (or 0 when `positive`), above 10 000 ms, or finer than 1 ns.
     """
-    if isinstance(value, bool) or not isinstance(value, int | float | Fraction | Decimal):
+    if not _real(value):
         raise TypeError(
             f"{name} must be a number of milliseconds, not {type(value).__name__}: {shown(value)}"
         )
@@ -144,11 +160,12 @@ def milliseconds(value: object, name: str, *, positive: bool = False) -> Fractio
     out_of_range = ParameterError(
         f"{name} must be {low} and at most {MAX_DURATION_MS} ms, got {shown(value)}"
     )
-    if not 0 <= value <= MAX_DURATION_MS:
+    # Every real number compares with an int; typeshed's numbers.Real lacks the reflected operators.
+    if not 0 <= cast(float, value) <= MAX_DURATION_MS:
         raise out_of_range
     if isinstance(value, Decimal) and _decimal_places(value) > 6:
         raise ParameterError(f"{name}={shown(value)} is finer than 1 ns; round it")
-    exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    exact = _exact(value)
     if positive and not exact:
         raise out_of_range
     if exact.denominator > _MAX_DENOMINATOR:
@@ -183,13 +200,13 @@ def check_dtmf_rate(rate: int, name: str = "rate") -> int:
 
 def decibels(value: object, name: str, limits: tuple[float, float]) -> float:
     """Check a level or level difference in dB: a finite real number within `limits`."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Fraction | Decimal):
+    if not _real(value):
         raise TypeError(
             f"{name} must be a number of dB, not {type(value).__name__}: {shown(value)}"
         )
     if not _finite(value):
         raise ParameterError(f"{name} must be finite, got {shown(value)}")
-    if not limits[0] <= value <= limits[1]:
+    if not limits[0] <= cast(float, value) <= limits[1]:
         raise ParameterError(
             f"{name} must be from {limits[0]:g} to {limits[1]:g}, got {shown(value)}"
         )

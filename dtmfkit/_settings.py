@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, TypedDict
 
+import numpy as np
+
 from dtmfkit._limits import Milliseconds, sample_rate
 from dtmfkit._profiles import Profile, resolve_profile
 from dtmfkit._timing import Timing
@@ -48,6 +50,8 @@ class RenderOptions(TimingOptions, total=False):
     ramp_ms: Milliseconds
 
 
+# Types whose values equal valid numbers (True == 1) but are not valid themselves.
+_ALIASES: Final = frozenset({bool, np.bool_})
 _TIMING_KEYS: Final = frozenset(TimingOptions.__optional_keys__)
 _RENDER_KEYS: Final = frozenset(RenderOptions.__optional_keys__)
 
@@ -92,14 +96,19 @@ def resolve(
     ParameterError
         A value out of range, or a timing the profile's platform does not accept.
     """
-    # 8000.0 == 8000 and True == 1 hash alike, yet only one of each pair is valid: the types
-    # are part of the key, so the same rule holds whatever the cache holds.
-    types = (rate.__class__, *map(type, options.values()))
+    # The cache compares values with ==: 8000.0 == 8000 and True == 1, yet one of each pair is
+    # invalid. Such values are validated without the cache, so that one rule holds whatever the
+    # cache holds. (Every other number equal to a valid one is valid: the validators take any
+    # real number but bool.)
+    if (rate is not None and rate.__class__ is not int) or not _ALIASES.isdisjoint(
+        map(type, options.values())
+    ):
+        return _checked(function, sound, rate, profile, timing, voice, options)
     try:
-        return _cached(function, sound, rate, profile, timing, voice, (*options.items(),), types)
+        return _cached(function, sound, rate, profile, timing, voice, *options.items())
     except TypeError:
         # Unhashable values, or the error itself: build without the cache, for the message.
-        return _checked(function, sound, rate, profile, timing, voice, dict(options))
+        return _checked(function, sound, rate, profile, timing, voice, options)
 
 
 def _checked(
@@ -126,8 +135,7 @@ def _cached(
     profile: object,
     timing: object,
     voice: object,
-    options: tuple[tuple[str, Any], ...],
-    types: tuple[type, ...],
+    *options: tuple[str, Any],
 ) -> Settings:
     return _checked(function, sound, rate, profile, timing, voice, dict(options))
 

@@ -521,18 +521,18 @@ class _Synthesis:
 
     def render(self, timeline: Timeline, out: npt.NDArray[Any] | None) -> npt.NDArray[Any]:
         """The samples of exactly `timeline`, into `out` if given."""
-        tape, voicing = self.tape, self.voicing
         if self.keys is not None and out is None:
             codes = timeline.text.encode("ascii").translate(self.keys)
             if b"\xff" not in codes:
                 keyed = _TONES.entries.get(self.keyed)
                 if keyed is None:
-                    keyed = voicing.table(self.keyed[1], self.keyed[2])
+                    keyed = self.voicing.table(self.keyed[1], self.keyed[2])
                 if keyed is not None:
-                    # A positional dtype object and ravel (the result is contiguous): the
-                    # cheapest spellings, on the path of every new string of keys.
-                    audio = keyed.take(np.frombuffer(codes, _UINT8), axis=0, mode="clip").ravel()
+                    # Positional arguments, a dtype object and ravel (the result is contiguous):
+                    # the cheapest spellings, on the path of every new string of keys.
+                    audio = keyed.take(np.frombuffer(codes, _UINT8), 0, None, "clip").ravel()
                     return audio[: audio.size - self.cut]
+        tape, voicing = self.tape, self.voicing
         if tape is not None:
             table = voicing.table(tape.row * tape.per_tone)
             if table is not None:

@@ -101,37 +101,31 @@ class Timeline:
     [1600, 5600, 7200]
     """
 
-    __slots__ = ("_grammar", "_memo", "_profile", "_rate", "_sequence", "_text", "_timing")
+    __slots__ = ("_memo", "_profile", "_rate", "_sequence", "_text", "_timing")
 
-    def __init__(self, sequence: Sequence, profile: Profile, timing: Timing, rate: int) -> None:
-        # Internal: schedule() validates; this only assembles. A plain slotted class with
-        # read-only properties: every render of a new string builds one.
-        self._sequence: Sequence | None = sequence
-        self._text = sequence.text
-        self._grammar = sequence.grammar
+    def __init__(
+        self,
+        text: str,
+        profile: Profile,
+        timing: Timing,
+        rate: int,
+        sequence: Sequence | None = None,
+    ) -> None:
+        # Internal: schedule() validates (text, a str the profile's grammar accepts; sequence,
+        # its parse if one exists); this only assembles. A plain slotted class with read-only
+        # properties: every render of a new string builds one.
+        self._text = text
         self._profile = profile
         self._timing = timing
         self._rate = rate
+        self._sequence = sequence
         self._memo: dict[str, Any] | None = None
-
-    @classmethod
-    def of_checked_text(cls, text: str, profile: Profile, timing: Timing, rate: int) -> Timeline:
-        """A timeline of `text`, which ``profile.grammar`` has already accepted."""
-        timeline = cls.__new__(cls)
-        timeline._sequence = None  # made when first asked for
-        timeline._text = text
-        timeline._grammar = profile.grammar
-        timeline._profile = profile
-        timeline._timing = timing
-        timeline._rate = rate
-        timeline._memo = None
-        return timeline
 
     @property
     def sequence(self) -> Sequence:
         """The parsed string."""
         if self._sequence is None:
-            self._sequence = Sequence(self._text, self._grammar)
+            self._sequence = Sequence(self._text, self._profile.grammar)
         return self._sequence
 
     @property
@@ -154,8 +148,8 @@ class Timeline:
         """Sample rate in Hz."""
         return self._rate
 
-    def __reduce__(self) -> tuple[type[Timeline], tuple[Sequence, Profile, Timing, int]]:
-        return Timeline, (self.sequence, self._profile, self._timing, self._rate)
+    def __reduce__(self) -> tuple[type[Timeline], tuple[str, Profile, Timing, int]]:
+        return Timeline, (self._text, self._profile, self._timing, self._rate)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Timeline):
@@ -166,7 +160,7 @@ class Timeline:
         return hash(self._key())
 
     def _key(self) -> tuple[Any, ...]:
-        return (self._text, self._grammar, self._profile, self._timing, self._rate)
+        return (self._text, self._profile, self._timing, self._rate)
 
     def __repr__(self) -> str:
         return (
@@ -192,7 +186,7 @@ class Timeline:
     def _bounds(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
         found: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], int] | None = self.memo("bounds")
         if found is None:
-            codes, lengths = self._grammar.encode_many([self._text])
+            codes, lengths = self._profile.grammar.encode_many([self._text])
             starts, stops, totals = self.timing.boundaries(codes, lengths, self.rate)
             starts.flags.writeable = stops.flags.writeable = False
             found = self.remember("bounds", (starts, stops, int(totals[0])))
@@ -393,12 +387,11 @@ def timeline_of(source: str | Sequence, settings: Settings) -> Timeline:
         raise TypeError(
             f"source must be a str, Sequence or Timeline, not {type(source).__name__}: {source!r}"
         )
-    settings.profile.grammar.text_of(source)
-    return Timeline(source, settings.profile, settings.timing, settings.rate)
+    text = settings.profile.grammar.text_of(source)
+    return Timeline(text, settings.profile, settings.timing, settings.rate, source)
 
 
 def timeline_of_text(text: str, settings: Settings) -> Timeline:
     """The timeline of an unparsed `text`: checked once, and nothing else to do."""
     profile = settings.profile
-    profile.grammar.check(text)
-    return Timeline.of_checked_text(text, profile, settings.timing, settings.rate)
+    return Timeline(profile.grammar.check(text), profile, settings.timing, settings.rate)
