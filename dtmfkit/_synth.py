@@ -561,9 +561,9 @@ class _Synthesis:
         np.cumsum(counts * tape.row, out=offsets[1:])
         flat = table.reshape(-1, tape.row)
         if out is None:
-            return flat.take(rows, axis=0, mode="clip").ravel(), offsets
+            return flat.take(rows, 0, None, "clip").ravel(), offsets
         target = _output(out, int(offsets[-1]), self.voicing.dtype)
-        flat.take(rows, axis=0, out=target.reshape(-1, tape.row), mode="clip")
+        flat.take(rows, 0, target.reshape(-1, tape.row), "clip")
         return target, offsets
 
     def scatter(self, timeline: Timeline, out: npt.NDArray[Any] | None) -> npt.NDArray[Any]:
