@@ -1,5 +1,4 @@
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -141,25 +140,3 @@ def test_cli_preview_low_rate_warns_and_refuses_to_render(
     assert "too low" in err
     assert err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
-
-
-def test_play_without_the_extra_fails_cleanly(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "sounddevice", None)  # as if the extra were not installed
-    status, _, err = run(capsys, "preview", "1", "--play")
-    assert status == 1
-    assert (
-        err
-        == "dtmfkit: error: playback needs the sounddevice package: pip install 'dtmfkit[play]'\n"
-    )
-
-
-def test_play_here_fails_cleanly_or_plays(capsys: pytest.CaptureFixture[str]) -> None:
-    # This machine has no sound device (and CI has no sounddevice): one line, exit 1.
-    status, _, err = run(capsys, "preview", "1", "--play", "--tone-ms", "40")
-    if status == 1:
-        assert err.count("\n") == 1
-        assert "sounddevice" in err or "device" in err or "PortAudio" in err
-    else:  # pragma: no cover - a machine with a working output device
-        assert (status, err) == (0, "")
