@@ -36,6 +36,7 @@ from dtmfkit._errors import (
     ParameterError,
     PlaybackError,
     RateLimitError,
+    RedirectError,
     SendFailedError,
     ServerError,
     TransportError,
@@ -61,15 +62,25 @@ from dtmfkit._version import __version__
 from dtmfkit._voice import Voice
 
 if _TYPE_CHECKING:
-    from dtmfkit._catapult import Call, CatapultClient, SendResult
+    from dtmfkit._catapult import (
+        AsyncCatapultClient,
+        Call,
+        CallOutcome,
+        CatapultClient,
+        SendResult,
+        format_request,
+    )
     from dtmfkit._emulator import Emulator
 
 #: Public names loaded on first use, and the module that holds each.
 _LAZY = {
+    "AsyncCatapultClient": "dtmfkit._catapult",
     "Call": "dtmfkit._catapult",
+    "CallOutcome": "dtmfkit._catapult",
     "CatapultClient": "dtmfkit._catapult",
     "SendResult": "dtmfkit._catapult",
     "Emulator": "dtmfkit._emulator",
+    "format_request": "dtmfkit._catapult",
 }
 
 __all__ = [
@@ -78,11 +89,13 @@ __all__ = [
     "MAX_LENGTH",
     "PAUSE_SECONDS",
     "PROFILES",
+    "AsyncCatapultClient",
     "AudioFileError",
     "AuthenticationError",
     "Batch",
     "Call",
     "CallNotFoundError",
+    "CallOutcome",
     "CallStateError",
     "CatapultClient",
     "CatapultError",
@@ -101,6 +114,7 @@ __all__ = [
     "PreviewWarning",
     "Profile",
     "RateLimitError",
+    "RedirectError",
     "Scheduled",
     "SendFailedError",
     "SendResult",
@@ -116,6 +130,7 @@ __all__ = [
     "canonical",
     "decode",
     "detect",
+    "format_request",
     "parse",
     "preview",
     "read",

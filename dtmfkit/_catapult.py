@@ -2,19 +2,22 @@
 
 ``POST {base}/v1/users/{userId}/calls/{callId}/dtmf`` with HTTP Basic auth ``token:secret`` and
 the JSON body ``{"dtmfOut": text}``. The text goes through :func:`dtmfkit.parse` before any I/O,
-and what is posted is the caller's text, unchanged.
+and what is posted is the caller's text, unchanged. :meth:`CatapultClient.build_request` gives
+the exact request, as a value, before anything is sent.
 
-A DTMF POST is not idempotent: digits played twice can enter a PIN twice. So the client retries
-only what was certainly not executed:
+A DTMF POST is not idempotent: digits played twice can enter a PIN twice. So the client sends
+again only what certainly did not execute:
 
-- a connection that was never established (refused, connect timeout, DNS failure);
+- a connection that was never made (refused, unknown host, connect timeout, refused
+  certificate);
 - HTTP 429, which Catapult documents as "not executed", after the wait the server asks for —
   ``X-RateLimit-Reset`` (epoch milliseconds, Catapult's header) or ``Retry-After`` — unless that
   wait exceeds ``max_rate_limit_wait``, in which case :class:`RateLimitError` is raised at once;
 - HTTP 503 with code ``call-unavailable`` (the call is being initialized).
 
-It never retries a read timeout, a connection dropped after the request was sent, or any other
-5xx (``send-dtmf-failure`` included): those raise an error whose ``may_have_played`` is True.
+It never sends again after a read timeout, a connection dropped after the request was sent, a
+redirect (never followed), or any other error answer (``send-dtmf-failure`` included): those
+raise an error whose ``may_have_played`` says whether the digits may have been played.
 
 Examples
 --------
@@ -31,24 +34,18 @@ Examples
 
 from __future__ import annotations
 
-import email.utils
-import ipaddress
+import asyncio
+import json
 import logging
-import math
 import os
-import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final, Self
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
-import requests.auth
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ResponseError
-from urllib3.response import BaseHTTPResponse
-from urllib3.util.retry import Retry
 
 from dtmfkit._errors import (
     AuthenticationError,
@@ -56,120 +53,55 @@ from dtmfkit._errors import (
     CallStateError,
     CatapultError,
     ConflictError,
+    DtmfError,
     ForbiddenError,
     ParameterError,
     RateLimitError,
+    RedirectError,
     SendFailedError,
     ServerError,
-    TransportError,
 )
-from dtmfkit._grammar import CATAPULT, Sequence, parse
+from dtmfkit._grammar import Sequence, parse
+from dtmfkit._http import (
+    DEFAULT_TIMEOUT,
+    Answer,
+    BasicAuth,
+    RetryPolicy,
+    Rules,
+    Transport,
+    check_base_url,
+    deliver,
+    redact,
+    redact_headers,
+    retry_after,
+    segment,
+)
 from dtmfkit._version import __version__
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "DEFAULT_TIMEOUT",
+    "ENVIRONMENT",
+    "AsyncCatapultClient",
     "Call",
+    "CallOutcome",
     "CatapultClient",
-    "CatapultRetry",
     "SendResult",
+    "format_request",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("dtmfkit")
 
 DEFAULT_BASE_URL: Final = "https://api.catapult.inetwork.com"
-#: (connect, read) seconds. Never None: a request without a timeout can hang forever.
-DEFAULT_TIMEOUT: Final = (5.0, 30.0)
 DEFAULT_MAX_RATE_LIMIT_WAIT: Final = 30.0
+#: Where :meth:`CatapultClient.from_env` and the command line find their settings.
 ENVIRONMENT: Final = {
     "user_id": "CATAPULT_USER_ID",
     "api_token": "CATAPULT_API_TOKEN",
     "api_secret": "CATAPULT_API_SECRET",
     "base_url": "CATAPULT_BASE_URL",
 }
-_DIGITS: Final = re.compile(r"\s*[0-9]+\s*")
-
-
-class _BasicAuth(requests.auth.AuthBase):
-    """HTTP Basic auth whose repr never shows the credentials (not even in ``vars()``)."""
-
-    __slots__ = ("__credentials",)
-
-    def __init__(self, token: str, secret: str) -> None:
-        self.__credentials = (token, secret)
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = requests.auth._basic_auth_str(*self.__credentials)
-        return request
-
-    def words(self) -> tuple[str, str]:
-        """The token and the secret, for redacting them from text."""
-        return self.__credentials
-
-    def __repr__(self) -> str:
-        return "<BasicAuth hidden>"
-
-
-def _user_agent() -> str:
-    return f"dtmfkit/{__version__} python-requests/{requests.__version__}"
-
-
-class CatapultRetry(Retry):
-    """urllib3's :class:`~urllib3.util.retry.Retry`, taught Catapult's rate limit.
-
-    - The wait after a 429 comes from ``Retry-After`` or, failing that, from Catapult's
-      ``X-RateLimit-Reset`` (epoch milliseconds).
-    - A wait longer than ``retry_after_max`` is not shortened to it, as urllib3 would do: the
-      retry is abandoned at once and the 429 answer returned.
-    - Only statuses in ``status_forcelist`` are retried, never another status merely because
-      it carries ``Retry-After`` (urllib3 would retry a 503 that way).
-    """
-
-    def requested_wait(self, response: BaseHTTPResponse) -> float | None:
-        """Seconds the server asks to wait, uncapped; None when it does not say."""
-        retry_after = response.headers.get("Retry-After")
-        if retry_after is not None:
-            if _DIGITS.fullmatch(retry_after):
-                return float(int(retry_after))
-            parsed = email.utils.parsedate_tz(retry_after)
-            if parsed is not None:
-                return max(0.0, email.utils.mktime_tz(parsed) - time.time())
-        reset = response.headers.get("X-RateLimit-Reset")
-        if reset is not None:
-            try:
-                reset_ms = float(reset)
-            except ValueError:
-                return None
-            if math.isfinite(reset_ms):
-                return max(0.0, reset_ms / 1000 - time.time())
-        return None
-
-    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        wait = self.requested_wait(response)
-        return None if wait is None else min(wait, self.retry_after_max)
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        return bool(
-            self._is_method_retryable(method)
-            and self.status_forcelist
-            and status_code in self.status_forcelist
-        )
-
-    def increment(
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: BaseHTTPResponse | None = None,
-        error: Exception | None = None,
-        _pool: Any = None,
-        _stacktrace: Any = None,
-    ) -> Self:
-        if response is not None and error is None:
-            wait = self.requested_wait(response)
-            if wait is not None and wait > self.retry_after_max:
-                reason = f"asked to wait {wait:.1f} s, more than {self.retry_after_max:g} s"
-                raise MaxRetryError(_pool, url, ResponseError(reason))
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+# One line of a body that is not JSON, at most this long, is kept in an error's message.
+_BODY_IN_MESSAGE: Final = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +116,7 @@ class SendResult:
     status : int
         HTTP status of the answer (200).
     retries : int
-        Requests retried because they were certainly not executed (429, refused, unavailable).
+        Requests sent again because they certainly did not execute (429, refused, unavailable).
 
     Examples
     --------
@@ -200,6 +132,37 @@ class SendResult:
     sequence: Sequence
     status: int
     retries: int
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """What :meth:`CatapultClient.send_many` did for one call.
+
+    Attributes
+    ----------
+    call_id : str
+    results : tuple of SendResult
+        The strings sent, in order.
+    error : DtmfError or None
+        Why sending to this call stopped, if it did; later strings were not sent.
+    unsent : tuple of str
+        The strings not sent because of `error`.
+
+    Examples
+    --------
+    >>> CallOutcome("c-1", (), None, ()).ok
+    True
+    """
+
+    call_id: str
+    results: tuple[SendResult, ...]
+    error: DtmfError | None
+    unsent: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every string was sent."""
+        return self.error is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,60 +185,54 @@ class Call:
 
     def info(self) -> dict[str, Any]:
         """The call as Catapult describes it (``state``, ``from``, ``to``, ...)."""
-        body = self.client.request("GET", f"calls/{segment(self.call_id, 'call_id')}").json()
+        answer = self.client.request("GET", f"calls/{segment(self.call_id, 'call_id')}")
+        try:
+            body = json.loads(answer.body)
+        except ValueError:
+            body = None
         if not isinstance(body, dict):
-            raise CatapultError("Catapult answered a call lookup with a non-object")
+            raise CatapultError(
+                f"Catapult answered a call lookup with something that is not a JSON object: "
+                f"{_one_line(answer.text())!r}",
+                status=answer.status,
+            )
         return body
 
     def hang_up(self) -> None:
         """Complete the call (``{"state": "completed"}``)."""
         self.client.request(
-            "POST", f"calls/{segment(self.call_id, 'call_id')}", json={"state": "completed"}
+            "POST", f"calls/{segment(self.call_id, 'call_id')}", json_body={"state": "completed"}
         )
 
 
-def segment(value: object, name: str) -> str:
-    """Check an id for use as one URL path segment and percent-encode it."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    if not value or len(value) > 256 or not value.isprintable():
-        raise ParameterError(f"{name} must be 1 to 256 printable characters, got {value!r}")
-    return quote(value, safe="")
+def _one_line(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= _BODY_IN_MESSAGE else line[: _BODY_IN_MESSAGE - 1] + "…"
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def format_request(prepared: requests.PreparedRequest) -> str:
+    """A prepared request as HTTP/1.1 text, credentials redacted (for ``--dry-run``).
 
-
-def check_base_url(base_url: object, *, allow_insecure_http: bool = False) -> str:
-    """Validate a base URL: https, or http to a loopback host (or when explicitly allowed)."""
-    if not isinstance(base_url, str):
-        raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
-    parts = urlsplit(base_url)
-    if parts.username is not None or parts.password is not None:
-        raise ParameterError("base_url must not hold credentials; give api_token and api_secret")
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:
-        raise ParameterError(f"base_url must be an http(s) URL like {DEFAULT_BASE_URL!r}")
-    if parts.scheme == "http" and not _is_loopback(host) and not allow_insecure_http:
-        raise ParameterError(
-            f"refusing plain http to non-loopback host {host!r}: credentials would travel in "
-            "clear text (use https, or allow_insecure_http=True)"
-        )
-    return base_url.rstrip("/")
-
-
-def _seconds(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
-    if not math.isfinite(value) or value <= 0:
-        raise ParameterError(f"{name} must be a finite number of seconds above 0, got {value!r}")
-    return float(value)
+    Examples
+    --------
+    >>> client = CatapultClient("u-1", "t-token", "s-secret")
+    >>> print(format_request(client.build_request("c-9", "1W2")))  # doctest: +ELLIPSIS
+    POST /v1/users/u-1/calls/c-9/dtmf HTTP/1.1
+    Host: api.catapult.inetwork.com
+    User-Agent: dtmfkit/...
+    Accept: application/json
+    Accept-Encoding: identity
+    Content-Type: application/json
+    Content-Length: 18
+    Authorization: Basic ***
+    <BLANKLINE>
+    {"dtmfOut": "1W2"}
+    """
+    lines = [f"{prepared.method} {prepared.path_url} HTTP/1.1"]
+    lines += [f"{key}: {value}" for key, value in redact_headers(prepared.headers).items()]
+    body = prepared.body or b""
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body)
+    return "\n".join([*lines, "", text])
 
 
 class CatapultClient:
@@ -293,25 +250,26 @@ class CatapultClient:
     timeout : float or (float, float), default (5.0, 30.0)
         Connect and read timeouts in seconds; always finite.
     session : requests.Session, optional
-        A session to use (its retry adapters are replaced for the base URL).
+        A session to send through. It is never modified: credentials and headers go on each
+        request; its proxies, certificates and adapters are used as they are.
+    proxy : str, optional
+        Send through this proxy whatever the environment says (``HTTPS_PROXY`` and the like
+        are honoured otherwise, as ``requests`` does).
     max_rate_limit_wait : float, default 30.0
         Longest wait honoured after a 429; a longer one raises :class:`RateLimitError` at once.
-    connect_retries : int, default 3
-        Retries of connections that were never established.
-    rate_limit_retries : int, default 5
-        Retries after 429 answers.
-    unavailable_retries : int, default 3
-        Retries after 503 ``call-unavailable`` answers.
+    connect_retries, rate_limit_retries, unavailable_retries : int
+        Retries of connections never made (3), after 429 answers (5), after 503
+        ``call-unavailable`` answers (3).
     backoff : float, default 0.5
-        Base of the exponential backoff between retries without a server-given wait.
+        First pause between retries without a server-given wait; it doubles each time.
     allow_insecure_http : bool, default False
     pool_size : int, default 32
         Connections kept for concurrent sends from many threads.
 
     Notes
     -----
-    An instance holds no mutable state besides its ``requests.Session`` connection pool, so it
-    can be shared between threads.
+    An instance holds no mutable state besides its connection pool: one client can be shared
+    by any number of threads.
 
     Examples
     --------
@@ -333,6 +291,7 @@ class CatapultClient:
         base_url: str = DEFAULT_BASE_URL,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         session: requests.Session | None = None,
+        proxy: str | None = None,
         max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
         connect_retries: int = 3,
         rate_limit_retries: int = 5,
@@ -348,40 +307,37 @@ class CatapultClient:
                 raise TypeError(f"{name} must be a str, not {type(value).__name__}")
             if not value:
                 raise ParameterError(f"{name} is empty")
-        self._auth = _BasicAuth(api_token, api_secret)
-        self.base_url = check_base_url(base_url, allow_insecure_http=allow_insecure_http)
-        pair = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-        if len(pair) != 2:
-            raise ParameterError("timeout must be seconds or a (connect, read) pair")
-        self.timeout = (_seconds(pair[0], "connect timeout"), _seconds(pair[1], "read timeout"))
-        self.max_rate_limit_wait = _seconds(max_rate_limit_wait, "max_rate_limit_wait")
-        self.unavailable_retries = unavailable_retries
-        self.backoff = backoff
-        self.retry = CatapultRetry(
-            total=None,
+        self._auth = BasicAuth(api_token, api_secret)
+        self.base_url = check_base_url(
+            base_url, allow_insecure_http=allow_insecure_http, default=DEFAULT_BASE_URL
+        )
+        self.policy = RetryPolicy(
             connect=connect_retries,
-            read=False,
-            redirect=0,
-            status=rate_limit_retries,
-            other=0,
-            allowed_methods=None,
-            status_forcelist={429},
-            backoff_factor=backoff,
-            backoff_max=self.max_rate_limit_wait,
-            retry_after_max=math.ceil(self.max_rate_limit_wait),
-            raise_on_status=False,
-            raise_on_redirect=False,
-            respect_retry_after_header=True,
+            rate_limit=rate_limit_retries,
+            unavailable=unavailable_retries,
+            replay=0,
+            backoff=backoff,
+            max_wait=max_rate_limit_wait,
         )
-        self.session = session if session is not None else requests.Session()
-        self.session.trust_env = False
-        self.session.mount(
-            self.base_url + "/",
-            HTTPAdapter(max_retries=self.retry, pool_connections=1, pool_maxsize=pool_size),
+        self._transport = Transport(
+            session=session, timeout=timeout, proxy=proxy, pool_size=pool_size
         )
-        self.session.auth = self._auth
-        self.session.headers["User-Agent"] = _user_agent()
-        self.session.headers["Accept"] = "application/json"
+        self._rules = Rules(error=self._error, success=_success, not_executed=_not_executed)
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds."""
+        return self._transport.timeout
+
+    @property
+    def session(self) -> requests.Session:
+        """The session requests go through (never modified by dtmfkit)."""
+        return self._transport.session
+
+    @property
+    def aio(self) -> AsyncCatapultClient:
+        """The same client for ``asyncio``: ``await client.aio.send_dtmf(...)``."""
+        return AsyncCatapultClient(self)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> CatapultClient:
@@ -416,8 +372,8 @@ class CatapultClient:
         return f"CatapultClient(user_id={self.user_id!r}, base_url={self.base_url!r})"
 
     def close(self) -> None:
-        """Close the underlying session's connections."""
-        self.session.close()
+        """Close the connections (of dtmfkit's own session; a caller's stays the caller's)."""
+        self._transport.close()
 
     def __enter__(self) -> Self:
         return self
@@ -436,12 +392,55 @@ class CatapultClient:
 
     def create_call(self, from_number: str, to_number: str) -> Call:
         """Create an outbound call (``POST /v1/users/{userId}/calls``) and return it."""
-        response = self.request("POST", "calls", json={"from": from_number, "to": to_number})
-        location = response.headers.get("Location", "")
+        answer = self.request("POST", "calls", json_body={"from": from_number, "to": to_number})
+        location = answer.header("Location") or ""
         call_id = location.rstrip("/").rsplit("/", 1)[-1]
         if not location or not call_id:
-            raise CatapultError("Catapult created a call but sent no Location", status=201)
+            raise CatapultError(
+                "Catapult created a call but sent no Location", status=answer.status
+            )
         return Call(self, call_id)
+
+    def build_request(self, call_id: str, dtmf_out: str | Sequence) -> requests.PreparedRequest:
+        """The exact request :meth:`send_dtmf` sends for these arguments, built without I/O.
+
+        The credentials are in its ``Authorization`` header and nowhere in its repr;
+        :func:`format_request` shows it with them redacted.
+
+        Raises
+        ------
+        DtmfSyntaxError, TypeError
+            As :func:`dtmfkit.parse`: only Catapult's grammar may leave, even for a Sequence
+            parsed under another profile.
+
+        Examples
+        --------
+        >>> request = CatapultClient("u-1", "t", "s").build_request("c-9", "1W2")
+        >>> request, request.body
+        (<PreparedRequest [POST]>, b'{"dtmfOut": "1W2"}')
+        >>> request.url
+        'https://api.catapult.inetwork.com/v1/users/u-1/calls/c-9/dtmf'
+        """
+        sequence = _catapult(dtmf_out)
+        return self._prepare(
+            "POST",
+            self.dtmf_url(call_id),
+            {"dtmfOut": sequence.text},
+        )
+
+    def _prepare(self, method: str, url: str, json_body: Any = None) -> requests.PreparedRequest:
+        headers = {
+            "Host": urlsplit(url).netloc,
+            "User-Agent": f"dtmfkit/{__version__} python-requests/{requests.__version__}",
+            "Accept": "application/json",
+            # Every header goes out as built: http.client adds none of its own.
+            "Accept-Encoding": "identity",
+        }
+        data = None
+        if json_body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(json_body).encode()
+        return requests.Request(method, url, headers=headers, data=data, auth=self._auth).prepare()
 
     def send_dtmf(self, call_id: str, dtmf_out: str | Sequence) -> SendResult:
         """Send DTMF into an active call.
@@ -450,7 +449,8 @@ class CatapultClient:
         ----------
         call_id : str
         dtmf_out : str or Sequence
-            The ``dtmfOut`` string; parsed before any I/O, posted unchanged.
+            The ``dtmfOut`` string; parsed with Catapult's grammar before any I/O, posted
+            unchanged.
 
         Returns
         -------
@@ -462,6 +462,8 @@ class CatapultClient:
             The text is not valid; no request was made.
         AuthenticationError, ForbiddenError, CallStateError, CallNotFoundError, ConflictError
             Catapult refused the request (nothing was played).
+        RedirectError
+            Catapult answered with a redirect, which is never followed (nothing was played).
         RateLimitError
             Still rate limited after the allowed retries or wait (nothing was played).
         ServerError, SendFailedError
@@ -469,124 +471,230 @@ class CatapultClient:
         TransportError
             No usable answer; ``may_have_played`` tells whether the request may have arrived.
         """
-        # Only Catapult's grammar may leave: a Sequence of another profile is refused as parse
-        # would refuse its text.
-        sequence = parse(CATAPULT.text_of(dtmf_out) if isinstance(dtmf_out, Sequence) else dtmf_out)
-        path = f"calls/{segment(call_id, 'call_id')}/dtmf"
-        response, retries = self._send("POST", path, {"dtmfOut": sequence.text})
-        return SendResult(call_id, sequence, response.status_code, retries)
+        prepared = self.build_request(call_id, dtmf_out)
+        answer, retries = deliver(
+            self._transport,
+            prepared,
+            rules=self._rules,
+            policy=self.policy,
+            secrets=self._auth.secrets(),
+        )
+        return SendResult(call_id, _catapult(dtmf_out), answer.status, retries)
 
-    def request(self, method: str, path: str, *, json: Any = None) -> requests.Response:
+    def send_many(
+        self,
+        plan: Mapping[str, str | Sequence | Iterable[str | Sequence]]
+        | Iterable[tuple[str, str | Sequence]],
+        *,
+        workers: int = 8,
+    ) -> list[CallOutcome]:
+        """Send DTMF to many calls at once, each call's strings in order.
+
+        Every string is checked before anything is sent. Calls are served by at most `workers`
+        threads; within a call, strings go one after the other, and the first error stops
+        that call (the others go on).
+
+        Parameters
+        ----------
+        plan : mapping or iterable of (call_id, text)
+            ``{call_id: text or [texts]}``, or ``(call_id, text)`` pairs (a call may appear
+            more than once: its strings keep their order).
+        workers : int, default 8
+
+        Returns
+        -------
+        list of CallOutcome
+            One per call, in the order calls first appear.
+
+        Raises
+        ------
+        DtmfSyntaxError, TypeError
+            A string is not valid; nothing was sent.
+
+        Examples
+        --------
+        >>> from dtmfkit._emulator import Emulator
+        >>> with Emulator() as emulator:
+        ...     client = CatapultClient(*emulator.credentials, base_url=emulator.base_url)
+        ...     a, b = emulator.create_call(), emulator.create_call()
+        ...     outcomes = client.send_many({a: ["1", "2"], b: "3"})
+        ...     [emulator.heard(a), emulator.heard(b)], [o.ok for o in outcomes]
+        ([['1', '2'], ['3']], [True, True])
+        """
+        if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
+            raise ParameterError(f"workers must be an integer from 1 to 256, got {workers!r}")
+        calls: dict[str, list[Sequence]] = {}
+        pairs = plan.items() if isinstance(plan, Mapping) else plan
+        for call_id, texts in pairs:
+            segment(call_id, "call_id")
+            many = [texts] if isinstance(texts, str | Sequence) else list(texts)
+            calls.setdefault(call_id, []).extend(_catapult(text) for text in many)
+
+        def serve(call_id: str) -> CallOutcome:
+            results: list[SendResult] = []
+            sequences = calls[call_id]
+            for index, sequence in enumerate(sequences):
+                try:
+                    results.append(self.send_dtmf(call_id, sequence))
+                except DtmfError as error:
+                    unsent = tuple(s.text for s in sequences[index + 1 :])
+                    return CallOutcome(call_id, tuple(results), error, unsent)
+            return CallOutcome(call_id, tuple(results), None, ())
+
+        if not calls:
+            return []
+        with ThreadPoolExecutor(max_workers=min(workers, len(calls))) as pool:
+            return list(pool.map(serve, calls))
+
+    def request(self, method: str, path: str, *, json_body: Any = None) -> Answer:
         """Make one API request under ``/v1/users/{userId}/`` and raise for an error answer."""
-        return self._send(method, path, json)[0]
+        prepared = self._prepare(method, f"{self.base_url}/v1/users/{self._user}/{path}", json_body)
+        answer, _ = deliver(
+            self._transport,
+            prepared,
+            rules=self._rules,
+            policy=self.policy,
+            secrets=self._auth.secrets(),
+        )
+        return answer
 
-    def _send(self, method: str, path: str, body: Any) -> tuple[requests.Response, int]:
-        url = f"{self.base_url}/v1/users/{self._user}/{path}"
-        retries = unavailable = 0
-        while True:
-            response = self._transport(method, url, body)
-            if response.raw is not None and response.raw.retries is not None:
-                retries += len(response.raw.retries.history)
-            log.debug("%s %s -> %s", method, url, response.status_code)
-            if response.status_code < 400:
-                return response, retries
-            error = self._error(response)
-            # Catapult: 503 call-unavailable means "being initialized ... retry later": not run.
-            if error.code == "call-unavailable" and unavailable < self.unavailable_retries:
-                time.sleep(min(self.backoff * 2**unavailable, self.max_rate_limit_wait))
-                unavailable += 1
-                retries += 1
-                continue
-            raise error
-
-    def _transport(self, method: str, url: str, body: Any) -> requests.Response:
+    def _error(self, answer: Answer) -> CatapultError:
+        """The typed error for an answer that is not a success."""
+        secrets = self._auth.secrets()
         try:
-            return self.session.request(method, url, json=body, timeout=self.timeout)
-        except requests.exceptions.RequestException as exc:
-            raise self._transport_error(exc, url) from exc
-
-    def _transport_error(
-        self, exc: requests.exceptions.RequestException, url: str
-    ) -> TransportError:
-        # A connection never made, or a TLS handshake that failed, carried no request.
-        not_sent = isinstance(
-            exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError
-        )
-        reason = exc.args[0] if exc.args else None
-        if isinstance(reason, MaxRetryError):
-            reason = reason.reason
-        if isinstance(exc, requests.exceptions.ConnectionError) and isinstance(
-            reason, NewConnectionError
-        ):
-            not_sent = True
-        if isinstance(exc, requests.exceptions.ReadTimeout):
-            what = f"no answer within the {self.timeout[1]:g} s read timeout"
-        elif not_sent:
-            what = "could not connect"
-        else:
-            what = "the connection broke after the request was sent"
-        consequence = (
-            "nothing was sent"
-            if not_sent
-            else "the request may have arrived: the digits "
-            "may have been played, check the call before sending again"
-        )
-        return TransportError(
-            self._redact(f"{what} ({url}); {consequence}"), may_have_played=not not_sent
-        )
-
-    def _error(self, response: requests.Response) -> CatapultError:
-        try:
-            body = response.json()
+            body = json.loads(answer.body) if answer.body else None
         except ValueError:
             body = None
         fields = body if isinstance(body, dict) else {}
         category, code, message = (
-            value if isinstance(value := fields.get(key), str) else None
+            redact(value, secrets) if isinstance(value := fields.get(key), str) else None
             for key in ("category", "code", "message")
         )
-        status = response.status_code
-        summary = f"Catapult answered {status} {response.reason or ''}".rstrip()
+        details = fields.get("details")
+        if details is not None:
+            details = json.loads(redact(json.dumps(details), secrets))
+        status = answer.status
+        summary = f"Catapult answered {status} {answer.reason}".rstrip()
         if code or category:
             summary += f" ({code or category})"
         if message:
             summary += f": {message}"
-        cls: type[CatapultError] = CatapultError
+        elif not fields and answer.body:
+            summary += f": {_one_line(redact(answer.text(), secrets))}"
         extra: dict[str, Any] = {}
-        if status == 401:
+        cls: type[CatapultError] = CatapultError
+        played = False
+        if 300 <= status < 400:
+            cls = RedirectError
+            extra["location"] = answer.header("Location")
+            summary += f" to {extra['location']!r}; redirects are not followed"
+        elif status == 401:
             cls = AuthenticationError
         elif status == 403:
-            cls = CallStateError if code == "call-invalid-state" else ForbiddenError
+            # Catapult lists call-id-not-found under 403.
+            cls = {
+                "call-invalid-state": CallStateError,
+                "call-id-not-found": CallNotFoundError,
+            }.get(code or "", ForbiddenError)
         elif status == 404:
             cls = CallNotFoundError
         elif status == 409:
             cls = ConflictError
         elif status == 429:
             cls = RateLimitError
-            wait = self.retry.requested_wait(response.raw) if response.raw is not None else None
-            extra["reset_at"] = None if wait is None else time.time() + wait
-            summary += "; nothing was played" + (
-                f", the limit resets in {wait:.1f} s" if wait is not None else ""
-            )
+            extra["reset_at"] = _reset_at(answer)
+            if extra["reset_at"] is not None:
+                summary += f", the limit resets at {_clock(extra['reset_at'])}"
         elif status >= 500:
             cls = SendFailedError if code == "send-dtmf-failure" else ServerError
-        if status >= 500 and code != "call-unavailable":
-            summary += "; the digits may have been played"
-        elif status != 429:
-            summary += "; nothing was played"
+            played = code != "call-unavailable"
+        summary += (
+            "; the digits may have been played, check the call before sending again"
+            if played
+            else "; nothing was played"
+        )
         return cls(
-            self._redact(summary),
+            redact(summary, secrets),
             status=status,
             category=category,
             code=code,
-            message=self._redact(message) if message else None,
-            details=fields.get("details"),
-            may_have_played=status >= 500 and code != "call-unavailable",
+            message=message,
+            details=details,
+            may_have_played=played,
             **extra,
         )
 
-    def _redact(self, text: str) -> str:
-        for secret in self._auth.words():
-            if len(secret) >= 4:  # shorter ones would mangle every message and hide nothing
-                text = text.replace(secret, "***")
-        return text
+
+def _catapult(dtmf_out: str | Sequence) -> Sequence:
+    """The Catapult sequence of a text or of a Sequence (whatever grammar parsed it)."""
+    return parse(dtmf_out.text if isinstance(dtmf_out, Sequence) else dtmf_out)
+
+
+def _success(answer: Answer) -> bool:
+    return 200 <= answer.status < 300
+
+
+def _not_executed(error: CatapultError) -> str | None:
+    if isinstance(error, RateLimitError):
+        return "rate_limit"
+    # Catapult: 503 call-unavailable means "being initialized ... retry later": not run.
+    if error.status == 503 and error.code == "call-unavailable":
+        return "unavailable"
+    return None
+
+
+def _reset_at(answer: Answer) -> float | None:
+    """When the rate limit resets, as the server says: Retry-After, else Catapult's
+    X-RateLimit-Reset (epoch milliseconds), kept as is even when it is past."""
+    now = time.time()
+    found = retry_after(answer, now=now)
+    if found is not None:
+        return found
+    reset = (answer.header("X-RateLimit-Reset") or "").strip()
+    if reset.isascii() and reset.isdigit() and len(reset) <= 16:
+        return int(reset) / 1000
+    return None
+
+
+def _clock(when: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))
+
+
+class AsyncCatapultClient:
+    """A :class:`CatapultClient` for ``asyncio``.
+
+    Each coroutine runs the very same synchronous code in a worker thread
+    (:func:`asyncio.to_thread`), so every guarantee of the client holds; cancelling the
+    awaiting task does not stop a request already under way.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> from dtmfkit._emulator import Emulator
+    >>> with Emulator() as emulator:
+    ...     client = CatapultClient(*emulator.credentials, base_url=emulator.base_url)
+    ...     call_id = emulator.create_call()
+    ...     result = asyncio.run(client.aio.send_dtmf(call_id, "42"))
+    ...     emulator.heard(call_id)
+    ['42']
+    """
+
+    def __init__(self, client: CatapultClient) -> None:
+        self.client = client
+
+    def __repr__(self) -> str:
+        return f"AsyncCatapultClient({self.client!r})"
+
+    async def send_dtmf(self, call_id: str, dtmf_out: str | Sequence) -> SendResult:
+        """:meth:`CatapultClient.send_dtmf`, awaited."""
+        return await asyncio.to_thread(self.client.send_dtmf, call_id, dtmf_out)
+
+    async def send_many(
+        self,
+        plan: Mapping[str, str | Sequence | Iterable[str | Sequence]]
+        | Iterable[tuple[str, str | Sequence]],
+        *,
+        workers: int = 8,
+    ) -> list[CallOutcome]:
+        """:meth:`CatapultClient.send_many`, awaited."""
+        return await asyncio.to_thread(self.client.send_many, plan, workers=workers)

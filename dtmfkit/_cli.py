@@ -246,54 +246,78 @@ def _decode(args: argparse.Namespace) -> int:
 
 
 def _send(args: argparse.Namespace) -> int:
-    from dtmfkit._catapult import (
-        DEFAULT_BASE_URL,
-        ENVIRONMENT,
-        CatapultClient,
-        check_base_url,
-        segment,
-    )
+    from dtmfkit._catapult import DEFAULT_BASE_URL, ENVIRONMENT, CatapultClient, format_request
     from dtmfkit._grammar import parse
 
-    sequence = parse(args.text)
-    base_url = args.base_url or os.environ.get(ENVIRONMENT["base_url"]) or DEFAULT_BASE_URL
-    check_base_url(base_url)
-    if args.timeout is not None and not 0 < args.timeout < float("inf"):
-        raise ParameterError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    parse(args.text)
+    options: dict[str, Any] = {
+        "base_url": args.base_url or os.environ.get(ENVIRONMENT["base_url"]) or DEFAULT_BASE_URL,
+        "proxy": args.proxy,
+    }
+    if args.timeout is not None:
+        if not 0 < args.timeout <= 86_400:
+            raise ParameterError(
+                f"--timeout must be a positive number of seconds, at most 86400, got {args.timeout}"
+            )
+        options["timeout"] = (5.0, float(args.timeout))
     if args.dry_run:
-        user = os.environ.get(ENVIRONMENT["user_id"])
-        user_part = segment(user, "user_id") if user else "{userId}"
-        call_part = segment(args.call_id, "call_id")
-        print(f"POST {base_url.rstrip('/')}/v1/users/{user_part}/calls/{call_part}/dtmf")
-        print("Content-Type: application/json")
-        print(json.dumps({"dtmfOut": sequence.text}))
+        # The request send would make, built by the same client; placeholders stand for
+        # credentials that are not set.
+        names = ("user_id", "api_token", "api_secret")
+        missing = [ENVIRONMENT[name] for name in names if not os.environ.get(ENVIRONMENT[name])]
+        user, token, secret = (
+            os.environ.get(ENVIRONMENT[name]) or placeholder
+            for name, placeholder in zip(names, ("USER_ID", "TOKEN", "SECRET"), strict=True)
+        )
+        with CatapultClient(user, token, secret, **options) as client:
+            print(format_request(client.build_request(args.call_id, args.text)))
+        if missing:
+            print(f"dtmfkit: {', '.join(missing)} not set: placeholders shown", file=sys.stderr)
         return 0
-    timeout = (5.0, float(args.timeout or 30.0))
-    with CatapultClient.from_env(base_url=base_url, timeout=timeout) as client:
-        result = client.send_dtmf(args.call_id, sequence)
-    print(f"sent {sequence.text!r} to call {args.call_id}: HTTP {result.status}")
+    with CatapultClient.from_env(**options) as client:
+        result = client.send_dtmf(args.call_id, args.text)
+    print(f"sent {result.sequence.text!r} to call {args.call_id}: HTTP {result.status}")
     return 0
 
 
 def _emulator(args: argparse.Namespace) -> int:
+    import shlex
+
     from dtmfkit._emulator import Emulator
+
+    def logged(record: object) -> None:
+        print(record, file=sys.stderr, flush=True)
 
     try:
         emulator = Emulator(
             host=args.host,
             port=args.port,
             user_id=args.user_id,
-            api_token=args.token,
-            api_secret=args.secret,
+            # Never CATAPULT_*: a real account's secret must not be adopted and printed.
+            api_token=os.environ.get("DTMFKIT_EMULATOR_TOKEN") or None,
+            api_secret=os.environ.get("DTMFKIT_EMULATOR_SECRET") or None,
+            on_request=logged,
         )
     except socket.gaierror as exc:
-        raise ParameterError(f"cannot listen on host {args.host!r}: {exc.strerror}") from exc
+        raise ParameterError(f"cannot listen on --host {args.host!r}: {exc.strerror}") from exc
+    for call_id in args.call:
+        emulator.create_call(call_id=call_id)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    print(f"listening on {emulator.base_url}", flush=True)
+    user_id, token, secret = emulator.credentials
+    calls = ", ".join(args.call) if args.call else "none (POST .../calls makes one)"
+    print(
+        f"# dtmfkit emulator on {emulator.base_url} (Ctrl-C stops it); in another shell:\n"
+        f"export CATAPULT_BASE_URL={shlex.quote(emulator.base_url)}\n"
+        f"export CATAPULT_USER_ID={shlex.quote(user_id)}\n"
+        f"export CATAPULT_API_TOKEN={shlex.quote(token)}\n"
+        f"export CATAPULT_API_SECRET={shlex.quote(secret)}\n"
+        f"# active calls: {calls}",
+        flush=True,
+    )
     try:
         emulator.serve_forever()
     except KeyboardInterrupt:
@@ -404,16 +428,35 @@ def build_parser() -> Parser:
     send.add_argument("--base-url", help="API base URL (https://api.catapult.inetwork.com)")
     send.add_argument("--timeout", type=_number, help="read timeout in seconds (30)")
     send.add_argument(
-        "--dry-run", action="store_true", help="print the request (no credentials), send nothing"
+        "--proxy",
+        metavar="URL",
+        help="send through this proxy (otherwise HTTPS_PROXY and the like, as requests does)",
+    )
+    send.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the exact request (credentials redacted) and send nothing",
     )
     send.set_defaults(run=_send)
 
-    emulator = commands.add_parser("emulator", help="serve the local Catapult emulator")
+    emulator = commands.add_parser(
+        "emulator",
+        help="serve the local Catapult emulator; prints export lines for dtmfkit send",
+        description="Serve the Catapult emulator on loopback until Ctrl-C. It prints its URL and "
+        "credentials as export lines to paste into another shell, and logs one line per request "
+        "on stderr. Its token and secret are made up for each run, or taken from "
+        "DTMFKIT_EMULATOR_TOKEN and DTMFKIT_EMULATOR_SECRET.",
+    )
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     emulator.add_argument("--port", type=_port, default=0, help="port (0: any free port)")
-    emulator.add_argument("--user-id", default="u-emulator")
-    emulator.add_argument("--token", default="t-emulator-token")
-    emulator.add_argument("--secret", default="s-emulator-secret")
+    emulator.add_argument("--user-id", default="u-emulator", help="the user it serves")
+    emulator.add_argument(
+        "--call",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="create an active call with this id (repeatable)",
+    )
     emulator.set_defaults(run=_emulator)
 
     demo = commands.add_parser(

@@ -41,8 +41,10 @@ import json
 import logging
 import re
 import secrets
+import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,12 +58,12 @@ import soundfile as sf
 from dtmfkit._errors import DtmfError, ParameterError
 from dtmfkit._synth import render
 
-__all__ = ["DEFAULT_CREDENTIALS", "Emulator", "Fault", "RequestRecord"]
+__all__ = ["DEFAULT_USER_ID", "Emulator", "Fault", "RequestRecord"]
 
 log = logging.getLogger(__name__)
 
-#: (user id, token, secret) the emulator accepts unless told otherwise.
-DEFAULT_CREDENTIALS: Final = ("u-emulator", "t-emulator-token", "s-emulator-secret")
+#: The user the emulator serves unless told otherwise (its token and secret are new each time).
+DEFAULT_USER_ID: Final = "u-emulator"
 MAX_BODY: Final = 64 * 1024
 _CALLS: Final = re.compile(r"/v1/users/([^/]+)/calls")
 _CALL: Final = re.compile(r"/v1/users/([^/]+)/calls/([^/]+)")
@@ -135,13 +137,26 @@ class Fault:
 
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
-    """One request the emulator saw: method, path, status answered (None if dropped), when."""
+    """One request the emulator saw: method, path, status answered (None if dropped), when,
+    and the DTMF string it carried, if any.
+
+    Examples
+    --------
+    >>> print(RequestRecord("POST", "/v1/users/u/calls/c/dtmf", 200, 0.0, dtmf_out="1#"))
+    POST /v1/users/u/calls/c/dtmf 200 dtmfOut='1#'
+    """
 
     method: str
     path: str
     status: int | None
     time: float
     user_agent: str = ""
+    dtmf_out: str | None = None
+
+    def __str__(self) -> str:
+        status = "dropped" if self.status is None else str(self.status)
+        carried = "" if self.dtmf_out is None else f" dtmfOut={self.dtmf_out!r}"
+        return f"{self.method} {self.path} {status}{carried}"
 
 
 @dataclass
@@ -193,10 +208,16 @@ class Emulator:
     host : str, default "127.0.0.1"
     port : int, default 0
         0 picks a free port; :attr:`base_url` tells which.
-    user_id, api_token, api_secret : str
-        The one account it accepts (defaults: :data:`DEFAULT_CREDENTIALS`).
+    user_id, api_token, api_secret : str, optional
+        The one account it accepts: user ``u-emulator`` and a token and secret made up for
+        this instance unless given (:attr:`credentials` tells them).
     rate : int, default 8000
         Sample rate of the recorded audio (rendered with dtmfkit's defaults).
+    on_request : callable, optional
+        Called with the :class:`RequestRecord` of every request, as it is answered (the
+        command line logs them).
+    tls : ssl.SSLContext, optional
+        Serve HTTPS with this server context (its certificate and key loaded).
 
     Examples
     --------
@@ -210,15 +231,19 @@ class Emulator:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        user_id: str = DEFAULT_CREDENTIALS[0],
-        api_token: str = DEFAULT_CREDENTIALS[1],
-        api_secret: str = DEFAULT_CREDENTIALS[2],
+        user_id: str = DEFAULT_USER_ID,
+        api_token: str | None = None,
+        api_secret: str | None = None,
         rate: int = 8000,
+        on_request: Callable[[RequestRecord], None] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.user_id = user_id
-        self._auth = f"{api_token}:{api_secret}".encode()
-        self._token, self._secret = api_token, api_secret
+        self._token = api_token or f"t-{secrets.token_urlsafe(18)}"
+        self._secret = api_secret or f"s-{secrets.token_urlsafe(24)}"
+        self._auth = f"{self._token}:{self._secret}".encode()
         self.rate = rate
+        self.on_request = on_request
         self._lock = threading.Lock()
         self._calls: dict[str, _Call] = {}
         self._faults: list[list[Any]] = []
@@ -226,16 +251,20 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._server = _Server((host, port), _Handler)
         self._server.emulator = self
+        self._scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
 
     def __repr__(self) -> str:
         return f"Emulator(base_url={self.base_url!r}, user_id={self.user_id!r})"
 
     @property
     def base_url(self) -> str:
-        """``http://host:port`` of the running server."""
+        """``http://host:port`` (``https://`` with `tls`) of the running server."""
         host, port = self._server.server_address[:2]
         host = host.decode() if isinstance(host, bytes) else host
-        return f"http://{host}:{port}"
+        return f"{self._scheme}://{host}:{port}"
 
     @property
     def credentials(self) -> tuple[str, str, str]:
@@ -277,10 +306,22 @@ class Emulator:
         to_number: str = "+15550000002",
         *,
         user_id: str | None = None,
+        call_id: str | None = None,
     ) -> str:
-        """Create an active call directly (no HTTP) and return its id."""
-        call = _Call(f"c-{secrets.token_hex(8)}", user_id or self.user_id, from_number, to_number)
+        """Create an active call directly (no HTTP) and return its id (made up if not given).
+
+        Raises
+        ------
+        ParameterError
+            A call id that is not 1 to 64 of ``A-Z a-z 0-9 _ -``, or that is taken.
+        """
+        chosen = call_id if call_id is not None else f"c-{secrets.token_hex(8)}"
+        if not isinstance(chosen, str) or not _SAFE_ID.fullmatch(chosen):
+            raise ParameterError(f"a call id is 1 to 64 of A-Z a-z 0-9 _ -, got {chosen!r}")
+        call = _Call(chosen, user_id or self.user_id, from_number, to_number)
         with self._lock:
+            if chosen in self._calls:
+                raise ParameterError(f"the call {chosen!r} exists already")
             self._calls[call.call_id] = call
         return call.call_id
 
@@ -339,9 +380,11 @@ class Emulator:
             fault: Fault = entry[0]
             return fault
 
-    def _record(self, method: str, path: str, status: int | None, user_agent: str) -> None:
+    def _record(self, record: RequestRecord) -> None:
         with self._lock:
-            self._log.append(RequestRecord(method, path, status, time.time(), user_agent))
+            self._log.append(record)
+        if self.on_request is not None:
+            self.on_request(record)
 
     def _authorized(self, header: str | None) -> bool:
         if not header or not header.startswith("Basic "):
@@ -424,9 +467,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         self._dispatch("PUT")
 
-    def _dispatch(self, method: str) -> None:
+    def do_HEAD(self) -> None:
+        self._dispatch("GET", head=True)
+
+    def _dispatch(self, method: str, *, head: bool = False) -> None:
         path = self.path.split("?", 1)[0]
         reply: _Reply | None
+        body: Any = None
         try:
             body = self._body()
             if path.startswith("/_emulator/"):
@@ -443,14 +490,25 @@ class _Handler(BaseHTTPRequestHandler):
             }
             reply = _ok(refusal.status, error)
         # Record before answering, so a client that has its answer always finds the record.
-        user_agent = self.headers.get("User-Agent", "")
-        self.server.emulator._record(method, path, reply and reply[0], user_agent)
+        carried = body.get("dtmfOut") if isinstance(body, dict) else None
+        self.server.emulator._record(
+            RequestRecord(
+                method,
+                path,
+                reply and reply[0],
+                time.time(),
+                self.headers.get("User-Agent", ""),
+                carried if isinstance(carried, str) else None,
+            )
+        )
         if reply is None:
             self.close_connection = True
         else:
-            self._send(*reply)
+            self._send(*reply, head=head)
 
     def _body(self) -> Any:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return _parse(self._chunked())
         length_header = self.headers.get("Content-Length")
         if length_header is None:
             return None
@@ -461,13 +519,28 @@ class _Handler(BaseHTTPRequestHandler):
             # Answer without reading the body, and close: the unread body cannot be skipped.
             message = f"Bodies are limited to {MAX_BODY} bytes"
             raise _Refusal(413, "bad-request", "body-too-large", message, close=True)
-        raw = self.rfile.read(length)
-        if not raw:
-            return None
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return _NOT_JSON
+        return _parse(self.rfile.read(length))
+
+    def _chunked(self) -> bytes:
+        """A chunked body, read to its last chunk; at most MAX_BODY bytes."""
+        body = bytearray()
+        while True:
+            line = self.rfile.readline(100).split(b";", 1)[0].strip()
+            try:
+                size = int(line, 16)
+            except ValueError:
+                raise _Refusal(
+                    400, "bad-request", "invalid-chunk", "Bad chunk size", close=True
+                ) from None
+            if size < 0 or len(body) + size > MAX_BODY:
+                message = f"Bodies are limited to {MAX_BODY} bytes"
+                raise _Refusal(413, "bad-request", "body-too-large", message, close=True)
+            if size == 0:
+                while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(body)
+            body += self.rfile.read(size)
+            self.rfile.readline(8)  # the CRLF after the chunk
 
     def _catapult(self, method: str, path: str, body: Any) -> _Reply | None:
         fault = self.server.emulator._next_fault()
@@ -557,7 +630,7 @@ class _Handler(BaseHTTPRequestHandler):
             return _ok(200, summary)
         raise _Refusal(404, "not-found", "not-found", "No such resource")
 
-    def _send(self, status: int, body: Any, headers: dict[str, str]) -> None:
+    def _send(self, status: int, body: Any, headers: dict[str, str], *, head: bool = False) -> None:
         if body is None:
             payload, content_type = b"", None
         elif isinstance(body, bytes):
@@ -580,7 +653,17 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(payload)
+        if not head:
+            self.wfile.write(payload)
 
 
 _NOT_JSON: Final = object()
+
+
+def _parse(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _NOT_JSON

@@ -19,6 +19,7 @@ a wrong *type* raises the built-in :class:`TypeError`.
         ├── CallNotFoundError            404
         ├── ConflictError                409
         ├── RateLimitError               429, with .reset_at
+        ├── RedirectError                3xx: not followed, nothing was played (.location)
         ├── ServerError                  5xx
         │   └── SendFailedError          503 send-dtmf-failure: digits may have been played
         └── TransportError               no usable HTTP answer (.may_have_played)
@@ -51,6 +52,7 @@ __all__ = [
     "ParameterError",
     "PlaybackError",
     "RateLimitError",
+    "RedirectError",
     "SendFailedError",
     "ServerError",
     "TransportError",
@@ -264,7 +266,8 @@ class RateLimitError(CatapultError):
     Attributes
     ----------
     reset_at : float or None
-        Unix time (seconds) at which the rate limit resets, when the server said.
+        Unix time (seconds) at which the rate limit resets, as the server said it (even if
+        that time is past).
 
     Examples
     --------
@@ -275,6 +278,29 @@ class RateLimitError(CatapultError):
     def __init__(self, summary: str, *, reset_at: float | None = None, **fields: Any) -> None:
         super().__init__(summary, **fields)
         self.reset_at = reset_at
+
+
+class RedirectError(CatapultError):
+    """3xx: the API answered with a redirect, which dtmfkit never follows.
+
+    A followed redirect turns the POST into a GET that "succeeds" while no digit is played;
+    the redirect is an error instead, and nothing was played.
+
+    Attributes
+    ----------
+    location : str or None
+        Where the server pointed.
+
+    Examples
+    --------
+    >>> error = RedirectError("moved", status=302, location="https://elsewhere/")
+    >>> error.location, error.may_have_played
+    ('https://elsewhere/', False)
+    """
+
+    def __init__(self, summary: str, *, location: str | None = None, **fields: Any) -> None:
+        super().__init__(summary, **fields)
+        self.location = location
 
 
 class ServerError(CatapultError):

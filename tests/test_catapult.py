@@ -390,16 +390,107 @@ def test_call_ids_are_one_path_segment(emulator: Emulator, client: CatapultClien
         client.send_dtmf("", "1")
 
 
-def test_many_threads_share_one_client(emulator: Emulator, client: CatapultClient) -> None:
+def test_thirty_two_threads_share_one_client(emulator: Emulator, client: CatapultClient) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    calls = [emulator.create_call() for _ in range(4)]
-    jobs = [(calls[i % 4], str(i % 10)) for i in range(80)]
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda job: client.send_dtmf(*job), jobs))
-    assert all(r.status == 200 for r in results)
-    assert sum(len(emulator.heard(c)) for c in calls) == 80
-    assert emulator.count() == 80
+    calls = [emulator.create_call() for _ in range(32)]
+    texts = {call_id: [f"{i}{j}" for j in range(8)] for i, call_id in enumerate(calls)}
+
+    def one_call(call_id: str) -> list[int]:
+        return [client.send_dtmf(call_id, text).status for text in texts[call_id]]
+
+    with ThreadPoolExecutor(32) as pool:
+        statuses = list(pool.map(one_call, calls))
+    assert statuses == [[200] * 8] * 32
+    assert all(emulator.heard(call_id) == texts[call_id] for call_id in calls)
+    assert emulator.count() == 256
+
+
+def test_send_many_keeps_each_calls_order_and_reports_each_call(
+    emulator: Emulator, client: CatapultClient
+) -> None:
+    first, second, hung = (emulator.create_call() for _ in range(3))
+    emulator.hang_up(hung)
+    plan = [(first, "1"), (second, "A"), (hung, "9"), (first, "2"), (hung, "8"), (first, "3")]
+    outcomes = client.send_many(plan, workers=2)
+    assert [o.call_id for o in outcomes] == [first, second, hung]
+    assert [[r.sequence.text for r in o.results] for o in outcomes] == [["1", "2", "3"], ["A"], []]
+    assert [o.ok for o in outcomes] == [True, True, False]
+    assert isinstance(outcomes[2].error, CallStateError)
+    assert outcomes[2].unsent == ("8",)
+    assert emulator.heard(first) == ["1", "2", "3"]
+    assert emulator.heard(hung) == []
+    assert emulator.count() == 5  # the hung-up call got one request, not two
+
+
+def test_send_many_checks_every_string_before_sending(
+    emulator: Emulator, client: CatapultClient
+) -> None:
+    call_id = emulator.create_call()
+    with pytest.raises(DtmfSyntaxError, match="'x' at position 2"):
+        client.send_many({call_id: ["1", "2x"]})
+    assert emulator.requests == []
+    assert client.send_many({}) == []
+    with pytest.raises(ParameterError, match="workers"):
+        client.send_many({call_id: "1"}, workers=0)
+
+
+def test_the_asyncio_face_runs_the_same_code(emulator: Emulator, client: CatapultClient) -> None:
+    import asyncio
+
+    calls = [emulator.create_call() for _ in range(5)]
+
+    async def all_at_once() -> list[int]:
+        results = await asyncio.gather(*(client.aio.send_dtmf(c, "5#") for c in calls))
+        return [r.status for r in results]
+
+    assert asyncio.run(all_at_once()) == [200] * 5
+    assert all(emulator.heard(c) == ["5#"] for c in calls)
+    with pytest.raises(DtmfSyntaxError):
+        asyncio.run(client.aio.send_dtmf(calls[0], "5x"))
+    assert emulator.count() == 5
+    assert "runs the very same synchronous code" in " ".join(
+        (type(client.aio).__doc__ or "").split()
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        (
+            "Service down for maintenance\n  back at 03:00",
+            "Service down for maintenance back at 03:00",
+        ),
+        ("<html><body>" + "x" * 500 + "</body></html>", "<html><body>" + "x" * 187 + "…"),
+    ],
+)
+def test_a_body_that_is_not_json_is_kept_on_one_line(
+    emulator: Emulator, client: CatapultClient, body: str, shown: str
+) -> None:
+    emulator.inject(status=500, body=body)
+    with pytest.raises(ServerError) as caught:
+        client.send_dtmf(emulator.create_call(), "1")
+    assert str(caught.value).startswith(f"Catapult answered 500 Internal Server Error: {shown}")
+    assert "\n" not in str(caught.value)
+
+
+def test_reset_at_is_the_servers_time_even_when_past(emulator: Emulator) -> None:
+    client = CatapultClient(*emulator.credentials, base_url=emulator.base_url, rate_limit_retries=0)
+    past_ms = int(time.time() * 1000) - 60_000
+    emulator.inject(status=429, headers={"X-RateLimit-Reset": str(past_ms)})
+    with pytest.raises(RateLimitError) as caught:
+        client.send_dtmf(emulator.create_call(), "1")
+    assert caught.value.reset_at == past_ms / 1000
+    assert emulator.count() == 1
+
+
+def test_call_id_not_found_under_403_is_a_call_not_found_error(
+    emulator: Emulator, client: CatapultClient
+) -> None:
+    emulator.inject(status=403, body={"category": "forbidden", "code": "call-id-not-found"})
+    with pytest.raises(CallNotFoundError) as caught:
+        client.send_dtmf(emulator.create_call(), "1")
+    assert (caught.value.status, caught.value.may_have_played) == (403, False)
 
 
 def test_connection_refused_is_retried_until_the_server_comes_up() -> None:

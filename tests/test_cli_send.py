@@ -47,11 +47,11 @@ def test_dry_run_prints_the_request_and_sends_nothing(
 ) -> None:
     status, out, _ = run(capsys, "send", "c-1", "1Ww2", "--dry-run")
     assert status == 0
-    assert out.splitlines() == [
-        f"POST {env.base_url}/v1/users/u-test/calls/c-1/dtmf",
-        "Content-Type: application/json",
-        '{"dtmfOut": "1Ww2"}',
-    ]
+    lines = out.splitlines()
+    assert lines[0] == "POST /v1/users/u-test/calls/c-1/dtmf HTTP/1.1"
+    assert f"Host: {env.base_url.removeprefix('http://')}" in lines
+    assert "Authorization: Basic ***" in lines
+    assert lines[-2:] == ["", '{"dtmfOut": "1Ww2"}']
     assert env.requests == []
 
 
@@ -61,11 +61,10 @@ def test_dry_run_needs_no_credentials(
     for name in ("CATAPULT_USER_ID", "CATAPULT_API_TOKEN", "CATAPULT_API_SECRET"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("CATAPULT_BASE_URL", raising=False)
-    status, out, _ = run(capsys, "send", "c-1", "9", "--dry-run")
+    status, out, err = run(capsys, "send", "c-1", "9", "--dry-run")
     assert status == 0
-    assert out.startswith(
-        "POST https://api.catapult.inetwork.com/v1/users/{userId}/calls/c-1/dtmf\n"
-    )
+    assert out.startswith("POST /v1/users/USER_ID/calls/c-1/dtmf HTTP/1.1\nHost: api.catapult")
+    assert "CATAPULT_USER_ID, CATAPULT_API_TOKEN, CATAPULT_API_SECRET not set" in err
 
 
 @pytest.mark.parametrize(
@@ -119,32 +118,55 @@ def test_failed_send_exits_1_with_one_line(
     assert err.count("\n") == 1
 
 
-def test_emulator_command_prints_where_it_listens(tmp_path: object) -> None:
+def test_emulator_command_prints_exports_makes_calls_and_logs() -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CATAPULT_")},
+        "DTMFKIT_EMULATOR_TOKEN": TOKEN,
+        "DTMFKIT_EMULATOR_SECRET": SECRET,
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "dtmfkit", "emulator", "--port", "0", "--secret", SECRET],
+        [sys.executable, "-m", "dtmfkit", "emulator", "--call", "c-1", "--call", "c-2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "0"},
+        env=env,
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.fullmatch(r"listening on (http://127\.0\.0\.1:(\d+))\n", line)
-        assert match, line
-        created = requests.post(
-            f"{match[1]}/v1/users/u-emulator/calls",
-            json={"from": "+1", "to": "+2"},
-            auth=("t-emulator-token", SECRET),
+        printed = [process.stdout.readline() for _ in range(6)]
+        match = re.fullmatch(r"# dtmfkit emulator on (http://127\.0\.0\.1:\d+) .*\n", printed[0])
+        assert match, printed
+        url = match[1]
+        assert printed[1:] == [
+            f"export CATAPULT_BASE_URL={url}\n",
+            "export CATAPULT_USER_ID=u-emulator\n",
+            f"export CATAPULT_API_TOKEN={TOKEN}\n",
+            f"export CATAPULT_API_SECRET={SECRET}\n",
+            "# active calls: c-1, c-2\n",
+        ]
+        dtmf = f"{url}/v1/users/u-emulator/calls/c-2/dtmf"
+        # A chunked body: the emulator reads it whole.
+        chunked = requests.post(
+            dtmf,
+            data=iter([b'{"dtmfOut":', b' "1W2"}']),
+            headers={"Content-Type": "application/json"},
+            auth=(TOKEN, SECRET),
             timeout=5,
         )
-        assert created.status_code == 201
-        assert created.headers["Location"].startswith(f"{match[1]}/v1/users/u-emulator/calls/c-")
+        assert chunked.status_code == 200
+        head = requests.head(
+            f"{url}/v1/users/u-emulator/calls/c-1", auth=(TOKEN, SECRET), timeout=5
+        )
+        assert (head.status_code, head.content) == (200, b"")
+        assert int(head.headers["Content-Length"]) > 0
     finally:
         process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=10)
+        _, logged = process.communicate(timeout=10)
     assert process.returncode == 0
-    assert SECRET not in err
+    assert logged.splitlines() == [
+        "POST /v1/users/u-emulator/calls/c-2/dtmf 200 dtmfOut='1W2'",
+        "GET /v1/users/u-emulator/calls/c-1 200",
+    ]
 
 
 def test_secrets_never_appear_in_cli_output(
