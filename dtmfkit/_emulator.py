@@ -34,29 +34,34 @@ from __future__ import annotations
 
 import base64
 import binascii
+import collections
 import contextlib
 import hmac
-import io
 import json
 import logging
+import os
 import re
 import secrets
+import socket
 import ssl
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Final, Self
+from typing import Any, BinaryIO, Final, Self
 from urllib.parse import unquote
 
 import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
-from dtmfkit._errors import DtmfError, ParameterError
-from dtmfkit._synth import render
+from dtmfkit._errors import DtmfError, EmulatorError, ParameterError
+from dtmfkit._grammar import parse
+from dtmfkit._io import WAV_LIMIT
+from dtmfkit._synth import render, render_many, samples_needed
 
 __all__ = ["DEFAULT_USER_ID", "Emulator", "Fault", "RequestRecord"]
 
@@ -70,6 +75,8 @@ _CALL: Final = re.compile(r"/v1/users/([^/]+)/calls/([^/]+)")
 _DTMF: Final = re.compile(r"/v1/users/([^/]+)/calls/([^/]+)/dtmf")
 _HEARD: Final = re.compile(r"/_emulator/calls/([^/]+)/(dtmf|audio\.wav)")
 _SAFE_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_TOKEN: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}")
+_BREAK: Final = re.compile(r"[\r\n\x00]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +104,12 @@ class Fault:
     delay: float = 0.0
     drop: bool = False
     execute: bool = False
+
+    def __post_init__(self) -> None:
+        for key, value in self.headers.items():
+            # A header name is an RFC 9110 token; neither may smuggle a line break.
+            if not _TOKEN.fullmatch(key) or not isinstance(value, str) or _BREAK.search(value):
+                raise ParameterError(f"not a valid header: {key!r}: {value!r}")
 
     @classmethod
     def from_json(cls, data: Any) -> tuple[Fault, int]:
@@ -169,7 +182,8 @@ class _Call:
     start_time: float = field(default_factory=time.time)
     end_time: float | None = None
     received: list[tuple[float, str]] = field(default_factory=list)
-    audio: list[npt.NDArray[np.int16]] = field(default_factory=list)
+    #: Oldest strings forgotten to keep within the recording budget.
+    dropped: int = 0
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -218,6 +232,11 @@ class Emulator:
         command line logs them).
     tls : ssl.SSLContext, optional
         Serve HTTPS with this server context (its certificate and key loaded).
+    max_recordings : int, default 100000
+        Strings remembered, all calls together; past it the oldest are forgotten (each call
+        counts its ``dropped``). Audio is rendered from them when asked for, never kept.
+    request_deadline : float, default 30.0
+        The longest one request may take to arrive and be answered; a slower client is cut off.
 
     Examples
     --------
@@ -237,6 +256,8 @@ class Emulator:
         rate: int = 8000,
         on_request: Callable[[RequestRecord], None] | None = None,
         tls: ssl.SSLContext | None = None,
+        max_recordings: int = 100_000,
+        request_deadline: float = 30.0,
     ) -> None:
         self.user_id = user_id
         self._token = api_token or f"t-{secrets.token_urlsafe(18)}"
@@ -244,6 +265,11 @@ class Emulator:
         self._auth = f"{self._token}:{self._secret}".encode()
         self.rate = rate
         self.on_request = on_request
+        self.max_recordings = max_recordings
+        self.request_deadline = request_deadline
+        # Every string received, oldest first, by call: what the budget drops first.
+        self._recorded: collections.deque[str] = collections.deque()
+        self._stopped = False
         self._lock = threading.Lock()
         self._calls: dict[str, _Call] = {}
         self._faults: list[list[Any]] = []
@@ -272,7 +298,15 @@ class Emulator:
         return self.user_id, self._token, self._secret
 
     def start(self) -> Self:
-        """Serve in a background thread."""
+        """Serve in a background thread.
+
+        Raises
+        ------
+        EmulatorError
+            The emulator was stopped (make a new one).
+        """
+        if self._stopped:
+            raise EmulatorError("this emulator was stopped: make a new one")
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -282,15 +316,19 @@ class Emulator:
 
     def serve_forever(self) -> None:
         """Serve in this thread until :meth:`stop` or KeyboardInterrupt."""
+        if self._stopped:
+            raise EmulatorError("this emulator was stopped: make a new one")
         self._server.serve_forever(poll_interval=0.1)
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving: no new connection, and every open one (kept alive too) is cut."""
+        self._stopped = True
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join(timeout=10)
             self._thread = None
         self._server.server_close()
+        self._server.cut_all()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -337,10 +375,15 @@ class Emulator:
             return [text for _, text in self._calls[call_id].received]
 
     def audio(self, call_id: str) -> npt.NDArray[np.int16]:
-        """What a call heard: the rendering of every string received, end to end (int16)."""
-        with self._lock:
-            chunks = list(self._calls[call_id].audio)
-        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+        """What a call heard: the rendering of every string received, end to end (int16).
+
+        Rendered now, from the strings remembered, by the same core as everything else.
+        """
+        texts = self.heard(call_id)
+        if not texts:
+            return np.zeros(0, dtype=np.int16)
+        audio = render_many(texts, rate=self.rate, dtype="int16").audio
+        return audio.astype(np.int16, copy=False)
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -413,7 +456,7 @@ class Emulator:
         if not isinstance(text, str):
             raise _Refusal(400, "bad-request", "invalid-parameter", "dtmfOut must be a string")
         try:
-            audio = render(text, rate=self.rate, dtype="int16")
+            parse(text)
         except DtmfError as exc:
             raise _Refusal(400, "bad-request", "invalid-dtmf-out", str(exc)) from None
         with self._lock:
@@ -422,20 +465,59 @@ class Emulator:
                     403, "forbidden", "call-invalid-state", f"The call is {call.state}, not active"
                 )
             call.received.append((time.time(), text))
-            call.audio.append(audio)  # type: ignore[arg-type]
+            self._recorded.append(call.call_id)
+            while len(self._recorded) > self.max_recordings:
+                oldest = self._calls[self._recorded.popleft()]
+                oldest.received.pop(0)
+                oldest.dropped += 1
 
-    def _wav(self, call_id: str) -> bytes:
-        buffer = io.BytesIO()
-        sf.write(buffer, self.audio(call_id), self.rate, subtype="PCM_16", format="WAV")
-        return buffer.getvalue()
+    def _wav(self, call_id: str) -> BinaryIO:
+        """What a call heard as a 16-bit WAV file on disk, rendered a string at a time (so
+        that memory does not grow with the recording); the caller streams and closes it."""
+        texts = self.heard(call_id)
+        frames = samples_needed(texts, rate=self.rate) if texts else 0
+        # Returned open: the handler streams it, then closes it.
+        file = tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            with sf.SoundFile(
+                file,
+                "w",
+                samplerate=self.rate,
+                channels=1,
+                subtype="PCM_16",
+                format="RF64" if 2 * frames > WAV_LIMIT else "WAV",
+                closefd=False,
+            ) as sound:
+                for text in texts:
+                    sound.write(render(text, rate=self.rate, dtype="int16"))
+        except BaseException:
+            file.close()
+            raise
+        file.seek(0)
+        return file
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # A burst of hundreds of connections waits in the queue instead of being refused.
+    request_queue_size = 1024
     emulator: Emulator
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self.open: set[socket.socket] = set()
+        self.open_lock = threading.Lock()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection from %s failed", client_address, exc_info=True)
+
+    def cut_all(self) -> None:
+        """Cut every open connection (kept-alive ones too)."""
+        with self.open_lock:
+            connections = list(self.open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 _Reply = tuple[int, Any, dict[str, str]]
@@ -466,6 +548,33 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self) -> None:
         self._dispatch("PUT")
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.open_lock:
+            self.server.open.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.open_lock:
+            self.server.open.discard(self.connection)
+        super().finish()
+
+    def handle_one_request(self) -> None:
+        # A total deadline per request: a client sending a byte every few seconds never times
+        # out a single read, but is cut off here.
+        timer = threading.Timer(self.server.emulator.request_deadline, self._cut)
+        timer.daemon = True
+        timer.start()
+        try:
+            super().handle_one_request()
+        finally:
+            timer.cancel()
+        if self.server.emulator._stopped:
+            self.close_connection = True
+
+    def _cut(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def do_HEAD(self) -> None:
         self._dispatch("GET", head=True)
@@ -512,7 +621,7 @@ class _Handler(BaseHTTPRequestHandler):
         length_header = self.headers.get("Content-Length")
         if length_header is None:
             return None
-        if not length_header.isdigit():
+        if not (length_header.isascii() and length_header.isdigit()):
             raise _Refusal(400, "bad-request", "invalid-length", "Bad Content-Length", close=True)
         length = int(length_header)
         if length > MAX_BODY:
@@ -594,6 +703,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _control(self, method: str, path: str, body: Any) -> _Reply:
         emulator = self.server.emulator
+        # The control plane shows every call's digits: it needs the emulator's credentials.
+        if not emulator._authorized(self.headers.get("Authorization")):
+            raise _Refusal(401, "authentication", "unauthorized", "Invalid credentials")
         if path == "/_emulator/faults" and method == "POST":
             try:
                 fault, count = Fault.from_json(body)
@@ -619,18 +731,24 @@ class _Handler(BaseHTTPRequestHandler):
             if match[2] == "audio.wav":
                 return _ok(200, emulator._wav(call_id), {"Content-Type": "audio/wav"})
             with emulator._lock:
+                texts = [text for _, text in call.received]
                 received = [{"dtmfOut": text, "time": t} for t, text in call.received]
-                samples = sum(len(chunk) for chunk in call.audio)
+                dropped = call.dropped
+            samples = samples_needed(texts, rate=emulator.rate) if texts else 0
             summary = {
                 "callId": call_id,
                 "rate": emulator.rate,
                 "samples": samples,
                 "received": received,
+                "dropped": dropped,
             }
             return _ok(200, summary)
         raise _Refusal(404, "not-found", "not-found", "No such resource")
 
     def _send(self, status: int, body: Any, headers: dict[str, str], *, head: bool = False) -> None:
+        if hasattr(body, "read"):
+            self._stream(status, body, headers, head=head)
+            return
         if body is None:
             payload, content_type = b"", None
         elif isinstance(body, bytes):
@@ -656,6 +774,19 @@ class _Handler(BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(payload)
 
+    def _stream(self, status: int, file: BinaryIO, headers: dict[str, str], *, head: bool) -> None:
+        """Answer with a file's content, a block at a time, then close the file."""
+        with file:
+            size = file.seek(0, os.SEEK_END)
+            file.seek(0)
+            self.send_response(status, HTTPStatus(status).phrase)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            while not head and (block := file.read(1 << 16)):
+                self.wfile.write(block)
+
 
 _NOT_JSON: Final = object()
 
@@ -665,5 +796,6 @@ def _parse(raw: bytes) -> Any:
         return None
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nested too deep ([[[[...]]]]), which is not a DTMF request either.
         return _NOT_JSON

@@ -12,6 +12,7 @@ a wrong *type* raises the built-in :class:`TypeError`.
     ├── AudioFileError(OSError)          an audio file could not be read or written
     ├── PlaybackError(RuntimeError)      no sounddevice, no PortAudio, or no output device
     ├── MissingDependencyError(ImportError)  an optional extra is not installed
+    ├── EmulatorError(RuntimeError)      the emulator cannot do what was asked (started twice)
     └── CatapultError                    the Catapult API (or the emulator) refused a request
         ├── AuthenticationError          401
         ├── ForbiddenError               403
@@ -47,6 +48,7 @@ __all__ = [
     "ConflictError",
     "DtmfError",
     "DtmfSyntaxError",
+    "EmulatorError",
     "ForbiddenError",
     "MissingDependencyError",
     "ParameterError",
@@ -160,6 +162,16 @@ class MissingDependencyError(DtmfError, ImportError):
     Examples
     --------
     >>> issubclass(MissingDependencyError, ImportError)
+    True
+    """
+
+
+class EmulatorError(DtmfError, RuntimeError):
+    """The emulator cannot do what was asked: started again after it was stopped.
+
+    Examples
+    --------
+    >>> issubclass(EmulatorError, RuntimeError)
     True
     """
 

@@ -28,15 +28,18 @@ Examples
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.utils
 import ipaddress
 import logging
 import math
+import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -182,6 +185,9 @@ class RetryPolicy:
     max_wait : float, default 30.0
         The longest wait honoured when the server asks for one; a longer one is given up at
         once (the error says when to try again).
+    deadline : float, default 120.0
+        The longest one send may take, every attempt and wait included: a retry that would
+        start later is not made, and the last error is raised instead.
 
     Examples
     --------
@@ -195,6 +201,7 @@ class RetryPolicy:
     replay: int = 2
     backoff: float = 0.5
     max_wait: float = 30.0
+    deadline: float = 120.0
 
     def __post_init__(self) -> None:
         for name in ("connect", "rate_limit", "unavailable", "replay"):
@@ -208,6 +215,7 @@ class RetryPolicy:
         if not math.isfinite(self.backoff) or not 0 <= self.backoff <= 60:
             raise ParameterError(f"backoff must be from 0 to 60 seconds, got {self.backoff!r}")
         _seconds(self.max_wait, "max_wait")
+        _seconds(self.deadline, "deadline")
 
     def pause(self, attempt: int) -> float:
         """The pause before retry number `attempt` (from 0) when the server does not say."""
@@ -308,25 +316,34 @@ class Transport:
             self.session.close()
 
     def send(self, prepared: requests.PreparedRequest, *, secrets: tuple[str, ...]) -> Answer:
-        """Send one prepared request once; return the answer or raise :class:`TransportError`."""
+        """Send one prepared request once; return the answer or raise :class:`TransportError`.
+
+        The whole exchange — connecting, sending, reading the answer — takes at most the
+        connect and the read timeouts together: a server that sends its answer a byte at a
+        time is cut off, where a per-read timeout would wait for it forever.
+        """
         url = prepared.url or ""
         settings = self.session.merge_environment_settings(
             url, dict(self.proxies), True, None, None
         )
-        try:
-            response = self.session.send(
-                prepared, timeout=self.timeout, allow_redirects=False, **settings
+        exchange = _Exchange(self.session, prepared, self.timeout, settings)
+        worker = threading.Thread(target=exchange.run, name="dtmfkit-http", daemon=True)
+        worker.start()
+        worker.join(sum(self.timeout))
+        if worker.is_alive():
+            exchange.abandon()
+            raise TransportError(
+                f"no complete answer within {sum(self.timeout):g} s "
+                f"({redact(url, secrets)}); the request may have arrived: the digits may have "
+                "been played, check the call before sending again",
+                may_have_played=True,
             )
-        except requests.exceptions.RequestException as exc:
-            raise self._failure(exc, prepared, secrets) from exc
-        with response:
-            try:
-                body, truncated = _read_capped(response.iter_content(8192), MAX_ANSWER_BYTES)
-            except requests.exceptions.RequestException:
-                # The status line and headers arrived: the answer stands without its body.
-                body, truncated = b"", True
-        headers = {key.lower(): value for key, value in response.headers.items()}
-        return Answer(response.status_code, response.reason or "", headers, body, truncated)
+        outcome = exchange.outcome
+        if isinstance(outcome, requests.exceptions.RequestException):
+            raise self._failure(outcome, prepared, secrets) from _scrubbed(outcome)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     def _failure(
         self,
@@ -353,6 +370,62 @@ class Transport:
             else "nothing was sent"
         )
         return TransportError(f"{what} ({where}); {consequence}", may_have_played=sent)
+
+
+class _Exchange:
+    """One request and its answer, in a worker thread that the caller can stop waiting for."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        prepared: requests.PreparedRequest,
+        timeout: tuple[float, float],
+        settings: Mapping[str, Any],
+    ) -> None:
+        self.session, self.prepared, self.timeout, self.settings = (
+            session,
+            prepared,
+            timeout,
+            settings,
+        )
+        #: The answer, or what was raised instead (run() always sets one).
+        self.outcome: Answer | BaseException = TransportError("the exchange did not run")
+        self.response: requests.Response | None = None
+
+    def run(self) -> None:
+        try:
+            response = self.session.send(
+                self.prepared, timeout=self.timeout, allow_redirects=False, **self.settings
+            )
+            self.response = response
+            with response:
+                try:
+                    body, truncated = _read_capped(response.iter_content(8192), MAX_ANSWER_BYTES)
+                except requests.exceptions.RequestException:
+                    # The status line and headers arrived: the answer stands without its body.
+                    body, truncated = b"", True
+            headers = {key.lower(): value for key, value in response.headers.items()}
+            self.outcome = Answer(
+                response.status_code, response.reason or "", headers, body, truncated
+            )
+        except BaseException as exc:  # handed to the caller's thread
+            self.outcome = exc
+
+    def abandon(self) -> None:
+        """Cut the connection of an answer that is too slow (its worker then ends)."""
+        response = self.response
+        connection = getattr(response.raw, "connection", None) if response is not None else None
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def _scrubbed(exc: requests.exceptions.RequestException) -> requests.exceptions.RequestException:
+    """`exc` without the request it carries: its Authorization header must not travel on."""
+    exc.request = None
+    exc.response = None
+    return exc
 
 
 def _proxy(value: object) -> str:
@@ -484,6 +557,7 @@ def deliver(
     """
     used = {"connect": 0, "rate_limit": 0, "unavailable": 0, "replay": 0}
     retries = 0
+    ends = time.monotonic() + policy.deadline
     while True:
         try:
             answer = transport.send(prepared, secrets=secrets)
@@ -491,9 +565,10 @@ def deliver(
             budget = "replay" if failure.may_have_played and rules.deduplicated else "connect"
             if failure.may_have_played and not rules.deduplicated:
                 raise
-            if used[budget] >= getattr(policy, budget):
+            pause = policy.pause(used[budget])
+            if used[budget] >= getattr(policy, budget) or time.monotonic() + pause > ends:
                 raise
-            sleep(policy.pause(used[budget]))
+            sleep(pause)
             used[budget] += 1
             retries += 1
             continue
@@ -512,6 +587,8 @@ def deliver(
             wait = max(0.0, reset_at - time.time())
             if wait > policy.max_wait:
                 raise error
+        if time.monotonic() + wait > ends:
+            raise error
         sleep(wait)
         used[budget_name] += 1
         retries += 1

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from dtmfkit._atomic import replacing
 from dtmfkit._errors import AudioFileError, ParameterError
-from dtmfkit._limits import sample_rate
+from dtmfkit._limits import fits, sample_rate
 from dtmfkit._synth import Source, rendering, to_integers
 from dtmfkit._timeline import Timeline
 
@@ -39,8 +39,13 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "SUBTYPES", "file_format", "read", "render_to_file", "write"]
 
-#: File suffix → soundfile container format.
-FORMATS: Final = {".wav": "WAV", ".flac": "FLAC"}
+#: File suffix → soundfile container format. RF64 and W64 hold more than 4 GiB.
+FORMATS: Final = {".wav": "WAV", ".flac": "FLAC", ".rf64": "RF64", ".w64": "W64"}
+#: A WAV file's sizes are 32-bit: past this, ``.wav`` is written as RF64 (a WAV with 64-bit
+#: sizes, which readers of large WAVs understand) rather than with a header that lies.
+WAV_LIMIT: Final = 2**32 - 1 - 4096
+#: FLAC counts at most 2**36 frames.
+FLAC_LIMIT: Final = 2**36 - 1
 #: Supported subtypes → the sample type rendered for them (soundfile/libsndfile encodes).
 SUBTYPES: Final = {
     "PCM_16": "int16",
@@ -62,7 +67,8 @@ def file_format(path: str | os.PathLike[str], subtype: object) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise ParameterError(
-            f"cannot tell the audio format of {os.fspath(path)!r}: use a .wav or .flac suffix"
+            f"cannot tell the audio format of {os.fspath(path)!r}: use a .wav, .flac, .rf64 "
+            "or .w64 suffix"
         )
     if subtype not in SUBTYPES:
         raise ParameterError(f"subtype must be one of {', '.join(SUBTYPES)}, got {subtype!r}")
@@ -84,7 +90,8 @@ def write(
     Parameters
     ----------
     path : str or os.PathLike
-        Target file; ``.wav`` or ``.flac`` chooses the format.
+        Target file; ``.wav``, ``.flac``, ``.rf64`` or ``.w64`` chooses the format. A ``.wav``
+        larger than 4 GiB is written as RF64 (WAV with 64-bit sizes), never with a false header.
     audio : np.ndarray [shape=(n,)]
         float samples in [-1, 1] (rounded, as :func:`dtmfkit.render` rounds its int16, for an
         integer subtype), or int16.
@@ -115,13 +122,40 @@ def write(
     checked_rate = sample_rate(rate)
     if not isinstance(audio, np.ndarray) or audio.ndim != 1:
         raise TypeError("audio must be a 1-D numpy array of samples")
+    fmt = _container(path, fmt, audio.size, subtype)
     if audio.dtype.kind == "f" and subtype in _INTEGER_BITS:
         audio = to_integers(audio, _INTEGER_BITS[subtype])
     with replacing(path) as temporary:
         try:
             sf.write(temporary, audio, checked_rate, subtype=subtype, format=fmt)
-        except sf.SoundFileError as exc:
-            raise AudioFileError(f"cannot write {os.fspath(path)!r}: {exc}") from exc
+            # libsndfile reports some write errors only as a short count, which soundfile
+            # checks with an assert (gone under python -O): the file itself must say so.
+            frames = sf.info(temporary).frames
+        except (sf.SoundFileError, AssertionError) as exc:
+            raise AudioFileError(
+                f"cannot write {os.fspath(path)!r}: {exc or 'short write'}"
+            ) from exc
+        if frames != audio.size:
+            raise AudioFileError(
+                f"cannot write {os.fspath(path)!r}: only {frames} of {audio.size} frames reached "
+                "the file"
+            )
+
+
+_SAMPLE_BYTES: Final = {"PCM_16": 2, "PCM_24": 3, "FLOAT": 4, "ULAW": 1, "ALAW": 1}
+
+
+def _container(path: str | os.PathLike[str], fmt: str, frames: int, subtype: str) -> str:
+    """The container that can hold `frames`: RF64 for a .wav past 4 GiB; refuse the rest."""
+    size = frames * _SAMPLE_BYTES[subtype]
+    if fmt == "WAV" and size > WAV_LIMIT:
+        return "RF64"
+    if fmt == "FLAC" and frames > FLAC_LIMIT:
+        raise ParameterError(
+            f"{os.fspath(path)!r}: FLAC holds at most {FLAC_LIMIT} frames, not {frames}: "
+            "use .w64 or .rf64"
+        )
+    return fmt
 
 
 def render_to_file(
@@ -214,6 +248,11 @@ def read(path: str | os.PathLike[str], *, channel: int = 0) -> tuple[npt.NDArray
 
     if isinstance(channel, bool) or not isinstance(channel, int):
         raise TypeError(f"channel must be an int, not {type(channel).__name__}")
+    try:
+        info = sf.info(path)
+    except (OSError, sf.SoundFileError) as exc:
+        raise AudioFileError(f"cannot read {os.fspath(path)!r}: {exc}") from exc
+    fits(info.frames * info.channels * 8, f"reading {os.fspath(path)!r}")
     try:
         data, rate = sf.read(path, dtype="float64", always_2d=True)
     except (OSError, sf.SoundFileError) as exc:

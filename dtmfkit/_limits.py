@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import os
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, TypeGuard, cast
@@ -57,6 +58,7 @@ __all__ = [
     "Milliseconds",
     "check_dtmf_rate",
     "decibels",
+    "fits",
     "milliseconds",
     "sample_rate",
     "shown",
@@ -86,12 +88,36 @@ MAX_DURATION_MS: Final = 10_000
 LEVEL_RANGE_DBM0: Final = (-90.0, FULL_SCALE_DBM0)
 #: Twist dtmfkit renders (the Q.24 limits are far inside it; beyond them is a warning).
 TWIST_RANGE_DB: Final = (-40.0, 40.0)
+# Allocations this small are never checked (asking the system costs a microsecond).
+_SMALL: Final = 256 << 20
+
 #: A duration in milliseconds, as callers may give it.
 Milliseconds = int | float | Fraction | Decimal
 
 # Durations are exact fractions of a millisecond no finer than this (1 ns), so that every
 # boundary of a 92-character string at 768 kHz fits in int64 arithmetic.
 _MAX_DENOMINATOR: Final = 10**6
+
+
+def fits(nbytes: int, what: str) -> int:
+    """Refuse, before allocating, what would not fit in the memory this machine has free.
+
+    Raises
+    ------
+    ParameterError
+        Naming how much `what` would need, and how much there is.
+    """
+    if nbytes < _SMALL:
+        return nbytes
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not every system tells
+        return nbytes
+    if nbytes > free:
+        raise ParameterError(
+            f"{what} would need {nbytes / 2**30:.1f} GiB of memory; {free / 2**30:.1f} GiB is free"
+        )
+    return nbytes
 
 
 def shown(value: object) -> str:

@@ -43,7 +43,7 @@ import numpy.typing as npt
 from dtmfkit._errors import ParameterError
 from dtmfkit._grammar import PAUSE_CODE, PAUSE_SECONDS, SKIP_CODE, Grammar, Sequence
 from dtmfkit._keypad import FREQUENCIES, KEYS
-from dtmfkit._limits import check_dtmf_rate
+from dtmfkit._limits import check_dtmf_rate, fits
 from dtmfkit._settings import RenderOptions, Settings, TimingOptions, resolve
 from dtmfkit._timeline import Timeline, timeline_and_settings, timeline_of, timeline_of_text
 from dtmfkit._timing import Timing
@@ -528,6 +528,7 @@ class _Synthesis:
                 if keyed is None:
                     keyed = self.voicing.table(self.keyed[1], self.keyed[2])
                 if keyed is not None:
+                    fits(len(codes) * keyed.strides[0], "rendering")
                     # Positional arguments, a dtype object and ravel (the result is contiguous):
                     # the cheapest spellings, on the path of every new string of keys.
                     audio = keyed.take(np.frombuffer(codes, _UINT8), 0, None, "clip").ravel()
@@ -538,6 +539,7 @@ class _Synthesis:
             if table is not None:
                 rows = tape.rows(timeline.text)
                 flat = table.reshape(-1, tape.row)
+                fits(rows.size * flat.strides[0], "rendering")
                 if out is None:
                     return flat.take(rows, axis=0, mode="clip").ravel()
                 target = _output(out, rows.size * tape.row, voicing.dtype)
@@ -561,6 +563,7 @@ class _Synthesis:
         np.cumsum(counts * tape.row, out=offsets[1:])
         flat = table.reshape(-1, tape.row)
         if out is None:
+            fits(rows.size * flat.strides[0], "rendering")
             return flat.take(rows, 0, None, "clip").ravel(), offsets
         target = _output(out, int(offsets[-1]), self.voicing.dtype)
         flat.take(rows, 0, target.reshape(-1, tape.row), "clip")
@@ -570,6 +573,7 @@ class _Synthesis:
         """The samples of `timeline` by scattering tones to their starts: any timing."""
         plan = _Plan.of_timeline(timeline)
         if out is None:
+            fits(plan.length * self.voicing.dtype.itemsize, "rendering")
             audio = np.zeros(plan.length, dtype=self.voicing.dtype)
         else:
             audio = _output(out, plan.length, self.voicing.dtype)
@@ -823,6 +827,7 @@ def render_many(
         _fits(each, voicing)
     plan = batch.plan
     if out is None:
+        fits(plan.length * voicing.dtype.itemsize, "rendering")
         audio = np.zeros(plan.length, dtype=voicing.dtype)
     else:
         audio = _output(out, plan.length, voicing.dtype)

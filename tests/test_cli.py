@@ -46,7 +46,7 @@ def test_render_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         (["render", "12x4", "-o", "{dir}/a.wav"], "'x' at position 3 in '12x4'"),
         (["render", "", "-o", "{dir}/a.wav"], "empty dtmfOut"),
         (["render", "1" * 93, "-o", "{dir}/a.wav"], "93 characters long"),
-        (["render", "1", "-o", "{dir}/a.mp3"], "use a .wav or .flac suffix"),
+        (["render", "1", "-o", "{dir}/a.mp3"], "use a .wav, .flac, .rf64 or .w64 suffix"),
         (["render", "1", "-o", "{dir}/a.wav", "--rate", "3000"], "rate=3000 Hz is too low"),
         (["render", "1", "-o", "{dir}/a.wav", "--rate", "fast"], "not an integer: 'fast'"),
         (["render", "1", "-o", "{dir}/a.wav", "--tone-ms", "nan"], "not a finite number"),

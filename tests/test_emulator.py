@@ -117,22 +117,50 @@ def test_emulator_http_control_and_recordings(emulator: Emulator, client: Catapu
     call = client.create_call("+1", "+2")
     call.send_dtmf("1w2")
     base = emulator.base_url
-    received = requests.get(f"{base}/_emulator/calls/{call.call_id}/dtmf", timeout=5).json()
+    auth = (TOKEN, SECRET)
+    received = requests.get(
+        f"{base}/_emulator/calls/{call.call_id}/dtmf", auth=auth, timeout=5
+    ).json()
     assert [r["dtmfOut"] for r in received["received"]] == ["1w2"]
-    assert received["samples"] == render("1w2").size
-    wav = requests.get(f"{base}/_emulator/calls/{call.call_id}/audio.wav", timeout=5)
+    assert (received["samples"], received["dropped"]) == (render("1w2").size, 0)
+    wav = requests.get(f"{base}/_emulator/calls/{call.call_id}/audio.wav", auth=auth, timeout=5)
     assert wav.headers["Content-Type"] == "audio/wav"
     data, rate = sf.read(io.BytesIO(wav.content), dtype="int16")
     assert rate == 8000
     assert np.array_equal(data, render("1w2", dtype="int16"))
     fault = {"status": 409, "count": 2}
-    assert requests.post(f"{base}/_emulator/faults", json=fault, timeout=5).status_code == 201
-    assert requests.delete(f"{base}/_emulator/faults", timeout=5).status_code == 200
+    posted = requests.post(f"{base}/_emulator/faults", json=fault, auth=auth, timeout=5)
+    assert posted.status_code == 201
+    assert requests.delete(f"{base}/_emulator/faults", auth=auth, timeout=5).status_code == 200
     assert call.send_dtmf("3").status == 200
-    bad_fault = requests.post(f"{base}/_emulator/faults", json={"status": "x"}, timeout=5)
+    bad_fault = requests.post(f"{base}/_emulator/faults", json={"status": "x"}, auth=auth, timeout=5)
     assert bad_fault.status_code == 400
-    log = requests.get(f"{base}/_emulator/requests", timeout=5).json()
+    log = requests.get(f"{base}/_emulator/requests", auth=auth, timeout=5).json()
     assert [r["method"] for r in log][:3] == ["POST", "POST", "GET"]
-    unknown = requests.get(f"{base}/v1/nope", auth=(TOKEN, SECRET), timeout=5)
+    unknown = requests.get(f"{base}/v1/nope", auth=auth, timeout=5)
     assert (unknown.status_code, json.loads(unknown.text)["code"]) == (404, "not-found")
     assert requests.get(f"{base}/v1/nope", timeout=5).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/_emulator/requests"),
+        ("GET", "/_emulator/calls/{call}/dtmf"),
+        ("GET", "/_emulator/calls/{call}/audio.wav"),
+        ("POST", "/_emulator/faults"),
+        ("DELETE", "/_emulator/faults"),
+    ],
+)
+def test_the_control_plane_needs_the_emulators_credentials(
+    emulator: Emulator, method: str, path: str
+) -> None:
+    call_id = emulator.create_call()
+    emulator.inject(status=500)
+    url = emulator.base_url + path.format(call=call_id)
+    for auth in (None, ("intruder", "guess")):
+        answer = requests.request(method, url, json={"status": 200}, auth=auth, timeout=5)
+        assert answer.status_code == 401
+        assert call_id not in answer.text
+    # Nothing was changed: the fault is still queued.
+    assert emulator._next_fault() is not None
