@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, cast
 
 from dtmfkit._atomic import write_bytes
 from dtmfkit._errors import AudioFileError, DtmfSyntaxError, ParameterError
@@ -40,10 +40,15 @@ if TYPE_CHECKING:
     from dtmfkit._timing import Timing
     from dtmfkit._voice import Voice
 
-__all__ = ["BadLine", "BatchReport", "render_lines"]
+__all__ = ["BadLine", "BatchReport", "read_lines", "render_lines"]
 
-#: Lines rendered together in one buffer (one render_many call) before their files are written.
+#: Lines rendered together in one buffer (one render_many call) before their files are written,
+#: at most, and the most audio such a buffer holds.
 CHUNK: Final = 64
+CHUNK_BYTES: Final = 32 << 20
+#: The longest line, and the most lines, a batch file may have (DTMF strings are far shorter).
+MAX_LINE_CHARS: Final = 4096
+MAX_LINES: Final = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +83,59 @@ class BatchReport:
     index: Path | None = None
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def read_lines(source: str | os.PathLike[str] | BinaryIO) -> list[tuple[int, str]]:
+    """The numbered, non-empty lines of a UTF-8 file (or an open binary file, such as stdin).
+
+    Lines end at ``\\n`` only (a ``\\r`` before it is dropped), so a form feed or U+0085 inside a
+    line stays in it and is reported as an invalid character. The file is read once, in bounded
+    pieces: a line longer than 4096 characters, or more than a million lines, stop the reading
+    with an error naming the line.
+
+    Raises
+    ------
+    ParameterError
+        The file cannot be read, is not UTF-8, or is too large.
+
+    Examples
+    --------
+    >>> import io
+    >>> read_lines(io.BytesIO(b"12\\r\\n\\n3\\x0c4\\n"))
+    [(1, '12'), (3, '3\\x0c4')]
+    """
+    name = getattr(source, "name", source)
     try:
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"cannot read {str(path)!r}: {exc}") from exc
-    for number, line in enumerate(content.splitlines(), start=1):
+        if isinstance(source, str | os.PathLike):
+            with open(source, "rb") as file:
+                return _numbered(file, name)
+        return _numbered(source, name)
+    except OSError as exc:
+        raise ParameterError(f"cannot read {name!r}: {exc.strerror or exc}") from exc
+
+
+def _numbered(file: BinaryIO, name: object) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    number = 0
+    while True:
+        raw = file.readline(MAX_LINE_CHARS * 4 + 2)  # UTF-8: at most 4 bytes a character
+        if not raw:
+            return found
+        number += 1
+        if number > MAX_LINES:
+            raise ParameterError(f"{name}: more than {MAX_LINES} lines")
+        if not raw.endswith(b"\n") and len(raw) > MAX_LINE_CHARS * 4:
+            raise ParameterError(f"{name}:{number}: line longer than {MAX_LINE_CHARS} characters")
+        try:
+            line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
+        except UnicodeDecodeError as exc:
+            raise ParameterError(f"{name}:{number}: not UTF-8 ({exc.reason})") from None
+        if len(line) > MAX_LINE_CHARS:
+            raise ParameterError(f"{name}:{number}: line longer than {MAX_LINE_CHARS} characters")
         if line:
-            yield number, line
+            found.append((number, line))
 
 
 def render_lines(
-    lines_file: str | os.PathLike[str],
+    lines: str | os.PathLike[str] | BinaryIO | Iterable[tuple[int, str]],
     out_dir: str | os.PathLike[str],
     *,
     suffix: str = ".wav",
@@ -106,9 +152,10 @@ def render_lines(
 
     Parameters
     ----------
-    lines_file : path
-        UTF-8 text, one DTMF string per line; empty lines are skipped. Lines are taken exactly
-        (no stripping): a stray space is an error, reported with its position.
+    lines : path, open binary file, or iterable of (line number, text)
+        UTF-8 text, one DTMF string per line (see :func:`read_lines`); empty lines are skipped.
+        Lines are taken exactly (no stripping): a stray space is an error, reported with its
+        position.
     out_dir : path
         Folder for the files (created if missing).
     suffix : {".wav", ".flac"}
@@ -147,7 +194,14 @@ def render_lines(
         raise ParameterError(f"jobs must be a positive integer, got {jobs!r}")
     report = BatchReport()
     good: list[tuple[int, Sequence]] = []
-    for number, line in _lines(Path(lines_file)):
+    numbered: Iterable[tuple[int, str]]
+    if isinstance(lines, str | os.PathLike):
+        numbered = read_lines(lines)
+    elif hasattr(lines, "read"):
+        numbered = read_lines(cast(BinaryIO, lines))
+    else:
+        numbered = lines
+    for number, line in numbered:
         try:
             good.append((number, Sequence(line, settings.profile.grammar)))
         except DtmfSyntaxError as exc:
@@ -180,7 +234,7 @@ def render_lines(
             progress(len(chunk))
         return done
 
-    chunks = [good[i : i + CHUNK] for i in range(0, len(good), CHUNK)]
+    chunks = _chunks(good, settings)
     results: list[tuple[int, Path, float]] = []
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
@@ -203,6 +257,24 @@ def render_lines(
     write_bytes(index, ("\n".join(rows) + "\n").encode())
     report.index = index
     return report
+
+
+def _chunks(good: list[tuple[int, Sequence]], settings: Any) -> list[list[tuple[int, Sequence]]]:
+    """Lines in groups that each render into at most CHUNK_BYTES (or one line) of audio."""
+    if not good:
+        return []
+    grammar, timing = settings.profile.grammar, settings.timing
+    codes, lengths = grammar.encode_many([sequence for _, sequence in good])
+    totals = timing.boundaries(codes, lengths, settings.rate)[2] * 8  # float64 at the most
+    chunks: list[list[tuple[int, Sequence]]] = [[]]
+    size = 0
+    for item, nbytes in zip(good, totals.tolist(), strict=True):
+        if chunks[-1] and (len(chunks[-1]) >= CHUNK or size + nbytes > CHUNK_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += nbytes
+    return chunks
 
 
 def progress_bar(total: int) -> Any:

@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -51,21 +52,23 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _number(text: str) -> int | float:
+def _number(text: str) -> Decimal:
+    """A number exactly as typed: the validators compare it without converting it, so that
+    ``1e10000000`` is refused at once instead of becoming a ten-million-digit integer."""
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value.is_finite():
         raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
-    return int(value) if value == value.to_integral_value() else float(text)
+    return value
 
 
 def _integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    digits = text.strip().lstrip("+-")
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+        raise argparse.ArgumentTypeError(f"not an integer (at most 18 digits): {text!r}")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -162,14 +165,14 @@ def _render_batch(args: argparse.Namespace) -> int:
         raise UsageError("dtmfkit render: --batch takes no TEXT and no -o (use --out-dir)")
     if args.out_dir is None:
         raise UsageError("dtmfkit render: --batch needs --out-dir DIR")
-    from dtmfkit._batch import progress_bar, render_lines
+    from dtmfkit._batch import progress_bar, read_lines, render_lines
 
     settings = _settings(args, "render")
-    total = sum(1 for line in _read_lines(args.batch) if line)
-    bar = progress_bar(total)
+    lines = read_lines(args.batch)  # once: the file may be a pipe
+    bar = progress_bar(len(lines))
     try:
         report = render_lines(
-            args.batch,
+            lines,
             args.out_dir,
             suffix=f".{args.format}",
             subtype=args.subtype,
@@ -188,13 +191,6 @@ def _render_batch(args: argparse.Namespace) -> int:
         + (f"; {len(report.bad)} bad line(s) skipped" if report.bad else "")
     )
     return 2 if report.bad else 0
-
-
-def _read_lines(path: str) -> list[str]:
-    try:
-        return Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"cannot read {path!r}: {exc}") from exc
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -303,10 +299,6 @@ def _emulator(args: argparse.Namespace) -> int:
     for call_id in args.call:
         emulator.create_call(call_id=call_id)
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
     user_id, token, secret = emulator.credentials
     calls = ", ".join(args.call) if args.call else "none (POST .../calls makes one)"
     print(
@@ -320,8 +312,8 @@ def _emulator(args: argparse.Namespace) -> int:
     )
     try:
         emulator.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    except (KeyboardInterrupt, Terminated):
+        pass  # the way to stop it
     finally:
         emulator.stop()
     return 0
@@ -482,10 +474,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = build_parser()
+    previous = _on_sigterm()
     try:
         args = parser.parse_args(argv)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
+    except Terminated:
+        return _fail("dtmfkit: terminated", 128 + signal.SIGTERM)
     except UsageError as exc:
         return _fail(str(exc), 2)
     except (AudioFileError, OSError, PlaybackError, MissingDependencyError) as exc:
@@ -495,7 +490,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DtmfError, ValueError, TypeError) as exc:
         return _fail(f"dtmfkit: error: {exc}", 2)
     except KeyboardInterrupt:
-        return _fail("dtmfkit: interrupted", 130)
+        return _fail("dtmfkit: interrupted", 128 + signal.SIGINT)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that half-written files are removed."""
+
+
+def _on_sigterm() -> Any:
+    """Turn SIGTERM into :class:`Terminated` (in the main thread); return the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        raise Terminated
+
+    return signal.signal(signal.SIGTERM, terminate)
 
 
 def _fail(message: str, status: int) -> int:

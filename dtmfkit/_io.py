@@ -127,7 +127,13 @@ def write(
         audio = to_integers(audio, _INTEGER_BITS[subtype])
     with replacing(path) as temporary:
         try:
-            sf.write(temporary, audio, checked_rate, subtype=subtype, format=fmt)
+            with sf.SoundFile(
+                temporary, "w", checked_rate, 1, subtype=subtype, format=fmt
+            ) as sound:
+                # A block at a time: Ctrl-C and SIGTERM are handled between two blocks, not
+                # after one C call that writes gigabytes.
+                for first in range(0, audio.size, _BLOCK):
+                    sound.write(audio[first : first + _BLOCK])
             # libsndfile reports some write errors only as a short count, which soundfile
             # checks with an assert (gone under python -O): the file itself must say so.
             frames = sf.info(temporary).frames
@@ -143,6 +149,7 @@ def write(
 
 
 _SAMPLE_BYTES: Final = {"PCM_16": 2, "PCM_24": 3, "FLOAT": 4, "ULAW": 1, "ALAW": 1}
+_BLOCK: Final = 1 << 20
 
 
 def _container(path: str | os.PathLike[str], fmt: str, frames: int, subtype: str) -> str:

@@ -37,19 +37,32 @@ __all__ = ["save_figure", "save_spectrogram", "spectrogram", "spectrogram_of"]
 DPI = 100
 
 
+# A picture is at most this many frames wide; longer audio hops further between frames.
+_MAX_FRAMES = 4000
+
+
 def _power(
-    audio: npt.NDArray[Any], rate: int, segment: int
+    audio: npt.NDArray[Any], rate: int, segment: int, max_hz: float
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Frequencies, frame centre times and power of Hann frames hopping a quarter frame."""
-    hop = max(1, segment // 4)
+    """Frequencies up to `max_hz`, frame centre times and power of Hann frames.
+
+    Frames hop a quarter frame, or further for long audio: memory does not grow with the rate
+    or the length (a few thousand frames of the bins drawn).
+    """
     signal = np.asarray(audio, dtype=np.float64)
+    hop = max(1, segment // 4, -(-signal.size // _MAX_FRAMES))
     padded = np.concatenate([np.zeros(segment // 2), signal, np.zeros(segment // 2)])
     count = max(1, (padded.size - segment) // hop + 1)
+    freqs = np.fft.rfftfreq(segment, 1 / rate)
+    kept = int(np.searchsorted(freqs, max_hz, side="right")) + 1
     frames = np.lib.stride_tricks.sliding_window_view(padded, segment)[::hop][:count]
-    power: npt.NDArray[np.float64] = np.abs(np.fft.rfft(frames * np.hanning(segment), axis=1)) ** 2
+    window = np.hanning(segment)
+    power = np.empty((count, min(kept, freqs.size)))
+    for first in range(0, count, 256):
+        block = np.fft.rfft(frames[first : first + 256] * window, axis=1)[:, : power.shape[1]]
+        power[first : first + 256] = np.abs(block) ** 2
     times: npt.NDArray[np.float64] = np.arange(count) * hop / rate
-    freqs: npt.NDArray[np.float64] = np.fft.rfftfreq(segment, 1 / rate).astype(np.float64)
-    return freqs, times, power.T
+    return freqs[: power.shape[1]].astype(np.float64), times, power.T
 
 
 def spectrogram(
@@ -122,7 +135,7 @@ def spectrogram_of(
         ) from None
     rate = timeline.rate
     segment = max(16, round(0.032 * rate))
-    freqs, times, power = _power(audio, rate, segment)
+    freqs, times, power = _power(audio, rate, segment, min(max_hz, rate / 2))
     decibels = 10 * np.log10(power + 1e-12)
     top = float(np.max(decibels))
     seconds = timeline.duration

@@ -148,3 +148,80 @@ def wire_bytes(prepared: Any) -> bytes:
     head = f"{prepared.method} {prepared.path_url} HTTP/1.1\r\n"
     head += "".join(f"{key}: {value}\r\n" for key, value in prepared.headers.items())
     return head.encode("latin-1") + b"\r\n" + (prepared.body or b"")
+
+
+@dataclass
+class Served:
+    """What a misbehaving server managed to do."""
+
+    requests: int = 0
+    sent: int = 0
+
+
+@contextmanager
+def drip_server(answer: bytes, interval: float) -> Iterator[tuple[str, Served]]:
+    """Reads one request, then sends `answer` one byte every `interval` seconds."""
+    served = Served()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+    stop = threading.Event()
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            _read_request(conn)
+            served.requests += 1
+            for byte in answer:
+                if stop.wait(interval):
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                served.sent += 1
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", served
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(10)
+
+
+@contextmanager
+def flood_server(status: int, size: int) -> Iterator[tuple[str, Served]]:
+    """Reads one request, then answers `status` with a `size`-byte body, sent as fast as the
+    client reads it (stopping when the client hangs up)."""
+    served = Served()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            _read_request(conn)
+            served.requests += 1
+            conn.sendall(f"HTTP/1.1 {status} Boom\r\nContent-Length: {size}\r\n\r\n".encode())
+            block = b"x" * 65536
+            try:
+                while served.sent < size:
+                    conn.sendall(block)
+                    served.sent += len(block)
+            except OSError:
+                return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", served
+    finally:
+        listener.close()
+        thread.join(30)

@@ -133,7 +133,9 @@ def test_emulator_http_control_and_recordings(emulator: Emulator, client: Catapu
     assert posted.status_code == 201
     assert requests.delete(f"{base}/_emulator/faults", auth=auth, timeout=5).status_code == 200
     assert call.send_dtmf("3").status == 200
-    bad_fault = requests.post(f"{base}/_emulator/faults", json={"status": "x"}, auth=auth, timeout=5)
+    bad_fault = requests.post(
+        f"{base}/_emulator/faults", json={"status": "x"}, auth=auth, timeout=5
+    )
     assert bad_fault.status_code == 400
     log = requests.get(f"{base}/_emulator/requests", auth=auth, timeout=5).json()
     assert [r["method"] for r in log][:3] == ["POST", "POST", "GET"]

@@ -111,11 +111,10 @@ def test_missing_directory_is_an_os_error(tmp_path: Path) -> None:
 def test_failure_mid_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "keep.wav").write_bytes(b"old")
 
-    def broken_write(file: str, *args: object, **kwargs: object) -> None:
-        Path(file).write_bytes(b"RIFF partial")
+    def broken_write(self: sf.SoundFile, data: object) -> None:
         raise sf.LibsndfileError(0, "disk on fire")
 
-    monkeypatch.setattr(sf, "write", broken_write)
+    monkeypatch.setattr(sf.SoundFile, "write", broken_write)
     with pytest.raises(AudioFileError, match="disk on fire"):
         render_to_file(tmp_path / "keep.wav", "1")
     with pytest.raises(AudioFileError):
