@@ -21,7 +21,7 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from dtmfkit._detect import Detection, canonical, decode, detect, spell
+from dtmfkit._detect import Detection, Detector, canonical, decode, detect, spell
 from dtmfkit._errors import (
     AudioFileError,
     AuthenticationError,
@@ -102,6 +102,7 @@ __all__ = [
     "CatapultError",
     "ConflictError",
     "Detection",
+    "Detector",
     "DtmfError",
     "DtmfSyntaxError",
     "Emulator",

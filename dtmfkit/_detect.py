@@ -1,28 +1,34 @@
-"""Detection: find DTMF keys in audio and rebuild the ``dtmfOut`` string.
+"""Detection: a DTMF receiver that streams, and rebuilding the ``dtmfOut`` string.
 
-The detector works in two stages, both vectorized with numpy (no Python loop per sample or
-per frame; one per key found, for the final checks):
+The receiver follows ITU-T Q.24 as spandsp's ``dtmf_rx`` and Asterisk's ``dsp.c`` apply it, with
+the rules that keep it quiet in speech and music made stricter and explicit. Audio is cut into
+blocks of 12.75 ms (102 samples at 8 kHz, as both use: the 697 and 770 Hz tones then fall about
+a bin apart, each near the other's null). Every block is measured — vectorized over many blocks
+at once — and is a *hit* for a key when all of these hold:
 
-1. **Frames.** A DFT bank at the eight Q.23 frequencies — the Goertzel values — over
-   Hann-windowed frames of four 5 ms hops, for all frames at once: the audio is cut into
-   contiguous hop blocks and one matrix product gives every block's share of every frame it
-   belongs to. A frame is a candidate when its strongest low and high tones are loud enough,
-   carry most of the frame's energy (broadband noise and single tones do not), and lie near the
-   twist limits.
-2. **Keys.** Each run of candidate frames for one key is measured from the same frames: its
-   edges are where the weaker tone's amplitude crosses half its peak (a symmetric window sees
-   half a tone exactly when the tone's edge is at the frame centre), interpolated between frame
-   centres; its frequencies come from the phase advance of each probe from frame to frame
-   (unambiguous to ±100 Hz); its levels from the plateau amplitude, corrected by the window's
-   response at the measured frequency offset. A key is accepted only if it passes the receiver
-   rules, as ITU-T Q.24 is commonly quoted:
+- **level**: both tones at least ``min_level_dbm0`` (default −36 dBm0);
+- **twist**: the high tone from 8 dB below to 4 dB above the low one (Q.24; spandsp, Asterisk);
+- **relative peaks**: every other tone of each group at least 8 dB below the strongest
+  (spandsp and Asterisk: 8 dB);
+- **share of the band**: the two tones carry at least 75 % of the energy between 600 and
+  1800 Hz (spandsp asks −0.85 dB of the whole block, which white noise defeats; within the
+  band, noise counts for what it is there);
+- **second harmonics**: each high tone's second harmonic, and 941 Hz's, at least 10 dB below
+  it — a vowel's harmonics are strong, a DTMF tone's are not. (The other low tones' second
+  harmonics lie within a bin of a high tone, whose leakage would fail the test.)
 
-   - frequency within ±1.5 % is accepted, ±3.5 % rejected (the cut is at ±2.5 %);
-   - a tone of 40 ms or more is accepted, 23 ms or less rejected (cut at 30 ms between the
-     half-level points);
-   - a break of 10 ms or less does not split a key, a pause of 40 ms does (cut at 20 ms);
-   - twist (high minus low level) within +4 / −8 dB;
-   - each tone at least ``min_level_dbm0`` (default −36 dBm0).
+A key begins with two hits in a row and ends with two blocks that are not hits (spandsp's logic:
+a single missed block is ridden over, so a break of 10 ms never splits a key). A key is then
+accepted when it lasts at least 30 ms between its half-level points (Q.24: 40 ms must be
+accepted, 23 ms rejected) and both its frequencies, measured from the phase advance between the
+halves of each block, lie within ±2.5 % (Q.24: ±1.5 % accepted, ±3.5 % rejected).
+
+Input rules: DC is removed from every block; samples that are not finite count as silence, and
+float samples are clipped to ±1 (full scale), as a converter would.
+
+:class:`Detector` takes audio in blocks of any size and gives exactly the detections of one pass
+over the whole: blocks lie on a grid from the first sample and are measured in batches of a
+fixed shape, so no result depends on how the audio was cut.
 
 Examples
 --------
@@ -33,13 +39,16 @@ Examples
 >>> dtmfkit.decode(audio, 8000, pauses=True)
 '1WWWw59#'
 >>> first = dtmfkit.detect(audio, 8000)[0]
->>> first.key, round(first.start, 3), round(first.low_hz), round(first.low_dbm0, 1)
-('1', 0.003, 697, -10.0)
+>>> first.key, round(first.start * 1000, 1), round(first.stop * 1000), round(first.low_hz)
+('1', 2.5, 198, 697)
+>>> round(first.low_dbm0, 1), round(first.high_dbm0, 1)
+(-10.0, -10.0)
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from collections.abc import Sequence as SequenceABC
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -61,19 +70,35 @@ from dtmfkit._limits import (
 )
 from dtmfkit._timing import DEFAULT_GAP_MS
 
-__all__ = ["Detection", "canonical", "decode", "detect", "spell"]
+__all__ = ["Detection", "Detector", "canonical", "decode", "detect", "spell"]
 
-HOP_S: Final = 0.005
-#: Q.24: accept ±1.5 %, reject ±3.5 %.
+#: spandsp and Asterisk: 102 samples at 8 kHz.
+BLOCK_S: Final = 102 / 8000
+#: Cut between Q.24's ±1.5 % (accept) and ±3.5 % (reject).
 FREQUENCY_TOLERANCE: Final = 0.025
-#: Q.24: accept 40 ms, reject 23 ms.
+#: Cut between Q.24's 40 ms (accept) and 23 ms (reject), between half-level points.
 MIN_TONE_S: Final = 0.030
-#: Q.24: a 10 ms break does not split a key; a 40 ms pause does.
+#: Q.24: a break of 10 ms does not split a key, a pause of 40 ms does: the cut, measured between
+#: half-level points.
 MIN_PAUSE_S: Final = 0.020
+# Blocks an ended key is held for, in case it goes on after a break.
+_HOLD: Final = 4
+#: spandsp and Asterisk: every other tone of a group at least 8 dB below the strongest.
+RELATIVE_PEAK_DB: Final = 8.0
+#: The two tones' share of the energy in the DTMF band.
+MIN_BAND_SHARE: Final = 0.75
+#: Each tone's second harmonic at least this far below it.
+HARMONIC_DB: Final = 10.0
+#: The band whose energy the two tones must dominate, Hz.
+BAND_HZ: Final = (600.0, 1800.0)
 DEFAULT_MIN_LEVEL_DBM0: Final = -36.0
-# Share of a frame's energy its two strongest DTMF tones must carry to make it a candidate.
-_MIN_TONE_SHARE: Final = 0.5
-_GROUPS: Final = np.array(LOW_GROUP_HZ + HIGH_GROUP_HZ, dtype=np.float64)
+# Blocks measured together: a fixed shape, so that results never depend on how input was cut.
+_BATCH: Final = 128
+# Blocks kept from the previous batch, for the edges of keys that straddle batches.
+_TAIL: Final = 4
+# The moving average that demodulates a key's edges, in seconds.
+_EDGE_S: Final = 0.0025
+_PROBES: Final = np.array(LOW_GROUP_HZ + HIGH_GROUP_HZ, dtype=np.float64)
 _HALF_PAUSE: Final = PAUSE_SECONDS["w"]
 
 
@@ -113,16 +138,28 @@ class Detection:
         """``stop - start`` in seconds."""
         return self.stop - self.start
 
+    @property
+    def twist_db(self) -> float:
+        """High tone level minus low tone level, dB."""
+        return self.high_dbm0 - self.low_dbm0
+
     def to_dict(self) -> dict[str, Any]:
         """The detection as plain JSON-ready data."""
         return asdict(self)
 
 
-def _as_float(audio: object, channel: int | None) -> npt.NDArray[np.float32]:
+def samples_of(audio: object, channel: int | None = None) -> npt.NDArray[np.float64]:
+    """Audio as float64 samples in [-1, 1]: one channel, non-finite samples as silence.
+
+    Float samples beyond full scale are clipped; signed integers are scaled by their width,
+    uint8 by 128 around 128.
+    """
     if not isinstance(audio, np.ndarray):
         raise TypeError(f"audio must be a numpy array, not {type(audio).__name__}")
     if audio.ndim == 2:
         index = 0 if channel is None else channel
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"channel must be an int, not {type(index).__name__}")
         if not -audio.shape[1] <= index < audio.shape[1]:
             raise ParameterError(
                 f"audio has {audio.shape[1]} channels; there is no channel {index}"
@@ -131,62 +168,89 @@ def _as_float(audio: object, channel: int | None) -> npt.NDArray[np.float32]:
     elif audio.ndim != 1:
         raise ParameterError(f"audio must be 1-D, or 2-D (samples, channels); got {audio.shape}")
     if audio.dtype.kind == "f":
-        return np.asarray(audio, dtype=np.float32)
+        samples = np.asarray(audio, dtype=np.float64)
+        if not np.isfinite(samples).all():
+            samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
+        clipped: npt.NDArray[np.float64] = np.clip(samples, -1.0, 1.0)
+        return clipped
     if audio.dtype.kind == "i":
-        return audio.astype(np.float32) * np.float32(2.0 ** (1 - 8 * audio.dtype.itemsize))
+        scaled: npt.NDArray[np.float64] = audio.astype(np.float64) * (
+            2.0 ** (1 - 8 * audio.dtype.itemsize)
+        )
+        return scaled
     if audio.dtype == np.uint8:
-        return (audio.astype(np.float32) - np.float32(128)) * np.float32(1 / 128)
+        centred: npt.NDArray[np.float64] = (audio.astype(np.float64) - 128.0) / 128.0
+        return centred
     raise TypeError(f"audio must hold float, signed int or uint8 samples, not {audio.dtype}")
-
-
-def _dbm0(amplitude: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    # Silence is floored at -300 dBm0 rather than -inf, so that level differences stay finite.
-    floored = np.maximum(amplitude, 1e-15)
-    return np.asarray(20 * np.log10(floored) + FULL_SCALE_DBM0, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
 class _Bank:
-    """The DFT bank for one rate: hop, frame length (4 hops), window and basis."""
+    """What measuring blocks at one rate needs: block length, probes, band bins."""
 
-    hop: int
-    window: npt.NDArray[np.float64]
-    parts: npt.NDArray[np.float32]
-    power_parts: npt.NDArray[np.float32]
-
-    @property
-    def length(self) -> int:
-        return 4 * self.hop
+    rate: int
+    size: int
+    half: int
+    basis: npt.NDArray[np.float64]
+    harmonics: npt.NDArray[np.bool_]
+    band: slice
+    edge: int
 
     @classmethod
     def create(cls, rate: int) -> _Bank:
-        hop = max(2, round(HOP_S * rate))
-        length = 4 * hop
-        window = np.hanning(length + 2)[1:-1]
-        phase = 2 * np.pi * np.outer(np.arange(length), _GROUPS) / rate
-        basis = np.concatenate([np.cos(phase), np.sin(phase)], axis=1) * window[:, None]
-        # Frame m is blocks m..m+3 of `hop` samples; part q of the basis multiplies block m+q.
-        parts = basis.reshape(4, hop, 16).transpose(1, 0, 2).reshape(hop, 64)
-        power_parts = (window**2).reshape(4, hop).T
-        return cls(hop, window, parts.astype(np.float32), power_parts.astype(np.float32))
-
-    def response(self, offset_hz: npt.NDArray[np.float64], rate: int) -> npt.NDArray[np.float64]:
-        """|W(f)| / W(0) of the window at `offset_hz` from a probe (closed form for Hann)."""
-        length = self.length
-        theta = 2 * np.pi * offset_hz / rate
-        alpha = 2 * np.pi / (length + 1)
-
-        def dirichlet(t: npt.NDArray[np.float64]) -> npt.NDArray[np.complex128]:
-            t = np.where(np.abs(np.sin(t / 2)) < 1e-12, 1e-12, t)
-            value = np.sin(length * t / 2) / np.sin(t / 2) * np.exp(-0.5j * t * (length - 1))
-            return np.asarray(value, dtype=np.complex128)
-
-        w = (
-            0.5 * dirichlet(theta)
-            - 0.25 * np.exp(1j * alpha) * dirichlet(theta - alpha)
-            - 0.25 * np.exp(-1j * alpha) * dirichlet(theta + alpha)
+        size = max(8, round(BLOCK_S * rate))
+        half = size // 2
+        n = np.arange(size)
+        # Columns: the 8 tones on each half of a block (cos, sin), then the 8 second harmonics
+        # over the whole block.
+        columns = []
+        for first, stop in ((0, half), (half, size)):
+            window = ((n >= first) & (n < stop)).astype(np.float64)
+            phase = 2 * np.pi * np.outer(n, _PROBES) / rate
+            columns += [np.cos(phase) * window[:, None], -np.sin(phase) * window[:, None]]
+        phase = 2 * np.pi * np.outer(n, 2 * _PROBES) / rate
+        columns += [np.cos(phase), -np.sin(phase)]
+        frequencies = np.fft.rfftfreq(size, 1 / rate)
+        inside = np.flatnonzero((frequencies >= BAND_HZ[0]) & (frequencies <= BAND_HZ[1]))
+        # A low tone's second harmonic (1394, 1540, 1704 Hz) lies within a bin of a high tone,
+        # which leaks into it; only 941 Hz's (1882 Hz) and the high tones' are clear of them.
+        clear = np.array([False, False, False, True, True, True, True, True])
+        return cls(
+            rate,
+            size,
+            half,
+            np.concatenate(columns, axis=1),
+            clear & (0.45 * rate > 2 * _PROBES),
+            slice(int(inside[0]), int(inside[-1]) + 1),
+            max(1, round(_EDGE_S * rate)),
         )
-        return np.asarray(np.abs(w) / self.window.sum(), dtype=np.float64)
+
+    def measure(self, blocks: npt.NDArray[np.float64]) -> _Measures:
+        """Measure blocks of shape (count, size), DC removed, for every rule at once."""
+        blocks = blocks - blocks.mean(axis=1, keepdims=True)
+        y = blocks @ self.basis
+        first = y[:, 0:8] + 1j * y[:, 8:16]
+        second = y[:, 16:24] + 1j * y[:, 24:32]
+        harmonic = np.square(y[:, 32:40]) + np.square(y[:, 40:48])
+        whole = first + second
+        power = np.square(whole.real) + np.square(whole.imag)
+        spectrum = np.fft.rfft(blocks, axis=1)[:, self.band]
+        band = np.sum(np.square(spectrum.real) + np.square(spectrum.imag), axis=1)
+        return _Measures(power, harmonic, band, second * np.conj(first), whole)
+
+    def floor(self, dbm0: float) -> float:
+        """A tone's block power at `dbm0`: |X|² = (A·N/2)² for amplitude A."""
+        amplitude = 10 ** ((dbm0 - FULL_SCALE_DBM0) / 20)
+        return float((amplitude * self.size / 2) ** 2)
+
+
+@dataclass(frozen=True, slots=True)
+class _Measures:
+    power: npt.NDArray[np.float64]  # (blocks, 8): each tone's power
+    harmonic: npt.NDArray[np.float64]  # (blocks, 8): each tone's second harmonic
+    band: npt.NDArray[np.float64]  # (blocks,): energy between 600 and 1800 Hz
+    turn: npt.NDArray[np.complex128]  # (blocks, 8): second half against the first
+    whole: npt.NDArray[np.complex128]  # (blocks, 8): each tone over the whole block
 
 
 @functools.lru_cache(maxsize=8)
@@ -194,12 +258,338 @@ def _bank(rate: int) -> _Bank:
     return _Bank.create(rate)
 
 
-def _ranges(first: npt.NDArray[np.int64], last: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Concatenated ``arange(first[i], last[i] + 1)`` for every i."""
-    sizes = last - first + 1
-    offsets = np.cumsum(sizes) - sizes
-    ranges: npt.NDArray[np.int64] = np.arange(int(sizes.sum())) - np.repeat(offsets - first, sizes)
-    return ranges
+def _hits(m: _Measures, bank: _Bank, floor: float) -> npt.NDArray[np.int64]:
+    """The key code each block is a hit for, or -1: every rule of the module docstring."""
+    low, high = m.power[:, :4], m.power[:, 4:]
+    row, col = np.argmax(low, axis=1), np.argmax(high, axis=1)
+    rows = np.arange(row.size)
+    best_low, best_high = low[rows, row], high[rows, col]
+    peak = 10 ** (RELATIVE_PEAK_DB / 10)
+    # Every other tone of the group below the strongest: the second largest is the test.
+    second_low = np.sort(low, axis=1)[:, -2]
+    second_high = np.sort(high, axis=1)[:, -2]
+    reverse, normal = (10 ** (limit / 10) for limit in TWIST_LIMITS_DB)
+    harmonic = 10 ** (-HARMONIC_DB / 10)
+    low_harmonic = m.harmonic[rows, row] * bank.harmonics[row]
+    high_harmonic = m.harmonic[rows, 4 + col] * bank.harmonics[4 + col]
+    hit = (
+        (best_low >= floor)
+        & (best_high >= floor)
+        & (best_high >= best_low * reverse)
+        & (best_high <= best_low * normal)
+        & (second_low * peak <= best_low)
+        & (second_high * peak <= best_high)
+        & (best_low + best_high >= MIN_BAND_SHARE * m.band)
+        & (low_harmonic <= best_low * harmonic)
+        & (high_harmonic <= best_high * harmonic)
+    )
+    return np.where(hit, row * 4 + col, -1)
+
+
+@dataclass
+class _Key:
+    """A key being heard: where it began, and what each of its hit blocks measured."""
+
+    code: int
+    start: float  # refined, in samples
+    blocks: list[int]  # its hit blocks
+    turns: list[npt.NDArray[np.complex128]]  # per hit block: low and high tone, half on half
+    wholes: list[npt.NDArray[np.complex128]]  # per hit block: low and high tone
+    stop: float = 0.0  # refined, in samples, once it has ended
+    levels: npt.NDArray[np.float64] | None = None  # dBm0, once it has ended
+
+    @property
+    def last(self) -> int:
+        return self.blocks[-1]
+
+    def add(self, block: int, m: _Measures, index: int) -> None:
+        pair = [self.code // 4, 4 + self.code % 4]
+        self.blocks.append(block)
+        self.turns.append(m.turn[index, pair])
+        self.wholes.append(m.whole[index, pair])
+
+
+class Detector:
+    """A streaming DTMF receiver: feed it audio in blocks of any size.
+
+    Parameters
+    ----------
+    rate : int
+        Sample rate in Hz (above 3266 Hz).
+    min_level_dbm0 : float, default -36.0
+        Quietest tone accepted, per tone.
+
+    Examples
+    --------
+    >>> import dtmfkit
+    >>> import numpy as np
+    >>> audio = dtmfkit.render("159#", rate=16000)
+    >>> detector = dtmfkit.Detector(16000)
+    >>> found = [d.key for part in np.array_split(audio, 7) for d in detector.feed(part)]
+    >>> found += [d.key for d in detector.finish()]
+    >>> "".join(found)
+    '159#'
+    """
+
+    def __init__(self, rate: int, *, min_level_dbm0: float = DEFAULT_MIN_LEVEL_DBM0) -> None:
+        self.rate = check_dtmf_rate(sample_rate(rate))
+        if isinstance(min_level_dbm0, bool) or not isinstance(min_level_dbm0, int | float):
+            raise TypeError("min_level_dbm0 must be a number of dB")
+        self._bank = _bank(self.rate)
+        self._floor = self._bank.floor(float(min_level_dbm0))
+        self._min_level = float(min_level_dbm0)
+        self._pause = MIN_PAUSE_S * self.rate
+        self._pending = np.zeros(0, dtype=np.float64)
+        # Samples of the blocks before the pending ones, and the number of the first.
+        self._tail = np.zeros(0, dtype=np.float64)
+        self._block = 0  # the number of the first pending block
+        self._key: _Key | None = None
+        self._in = -1  # the key declared on, or -1 (spandsp's in_digit)
+        self._last = -1  # the last block's hit (spandsp's last_hit)
+        # A key that has ended, held until it is clear that it does not go on after a break.
+        self._held: _Key | None = None
+        # The last block's measures, for a key whose first hit ended a batch.
+        self._previous: _Measures | None = None
+        self._finished = False
+        #: Samples taken so far.
+        self.samples = 0
+
+    def feed(self, audio: npt.ArrayLike) -> list[Detection]:
+        """Take more audio; return the keys that ended within what has been taken.
+
+        Raises
+        ------
+        TypeError, ParameterError
+            Audio that is not a 1-D (or one channel of a 2-D) array of samples.
+        """
+        if self._finished:
+            raise ParameterError("this detector has finished: make a new one")
+        samples = samples_of(np.asarray(audio))
+        self.samples += samples.size
+        self._pending = np.concatenate([self._pending, samples])
+        found: list[Detection] = []
+        span = _BATCH * self._bank.size
+        while self._pending.size >= span:
+            batch, self._pending = self._pending[:span], self._pending[span:]
+            found += self._run(batch)
+        return found
+
+    def finish(self) -> list[Detection]:
+        """The keys still open at the end of the audio (silence follows it)."""
+        if self._finished:
+            return []
+        span = _BATCH * self._bank.size
+        found: list[Detection] = []
+        # The last batch is padded with silence, and one more batch of silence ends every key.
+        for batch in (self._pending, np.zeros(0)):
+            padded = np.zeros(span, dtype=np.float64)
+            padded[: batch.size] = batch
+            found += self._run(padded)
+        if self._held is not None:
+            found += self._emit(self._held)
+            self._held = None
+        self._pending = np.zeros(0, dtype=np.float64)
+        self._finished = True
+        return [d for d in found if d.start * self.rate < self.samples]
+
+    def _run(self, batch: npt.NDArray[np.float64]) -> list[Detection]:
+        """Measure one batch of blocks and follow the keys through it."""
+        bank, size = self._bank, self._bank.size
+        blocks = batch.reshape(_BATCH, size)
+        measures = bank.measure(blocks)
+        hits = _hits(measures, bank, self._floor)
+        work = np.concatenate([self._tail, batch])
+        origin = (self._block - self._tail.size // size) * size  # sample number of work[0]
+        found: list[Detection] = []
+        for index, hit in enumerate(hits.tolist()):
+            found += self._step(self._block + index, hit, measures, index, work, origin)
+        self._previous = _Measures(
+            measures.power[-1:],
+            measures.harmonic[-1:],
+            measures.band[-1:],
+            measures.turn[-1:],
+            measures.whole[-1:],
+        )
+        self._tail = work[-_TAIL * size :]
+        self._block += _BATCH
+        return found
+
+    def _step(
+        self,
+        block: int,
+        hit: int,
+        m: _Measures,
+        index: int,
+        work: npt.NDArray[np.float64],
+        origin: int,
+    ) -> list[Detection]:
+        """spandsp's rule, block by block: two agreeing blocks declare a change. A key that
+        ends is held: if it begins again within a 20 ms break, it goes on."""
+        found: list[Detection] = []
+        key = self._key
+        if key is not None and hit == key.code:
+            key.add(block, m, index)
+        held = self._held
+        if held is not None and block - held.last > _HOLD and self._key is None:
+            found += self._emit(held)
+            self._held = held = None
+        if hit != self._in and self._last != self._in:
+            now = hit if hit >= 0 and hit == self._last else -1
+            if self._in >= 0 and key is not None:
+                key.stop = self._edge(key.code, key.last, work, origin, rising=False) + 1
+                key.levels = self._levels(key, work, origin)
+                if held is not None:
+                    found += self._emit(held)
+                self._held = held = key
+                self._key = None
+            if now >= 0:
+                start = self._edge(now, block - 1, work, origin, rising=True)
+                if held is not None and held.code == now and start - held.stop < self._pause:
+                    self._key, self._held = held, None  # a break, not a new key
+                else:
+                    if held is not None:
+                        found += self._emit(held)
+                        self._held = None
+                    self._key = _Key(now, start, [], [], [])
+                    previous = m if index else self._previous
+                    if previous is not None:
+                        self._key.add(block - 1, previous, index - 1 if index else 0)
+                self._key.add(block, m, index)
+            self._in = now
+        self._last = hit
+        return found
+
+    def _edge(
+        self, code: int, block: int, work: npt.NDArray[np.float64], origin: int, *, rising: bool
+    ) -> float:
+        """Where the key's weaker tone crosses half its level, in samples.
+
+        A rising key's first two hits are blocks `block` and `block + 1`; a falling key's last
+        hit is `block`. Each tone is demodulated and smoothed by a triangle whose nulls fall on
+        the other tone (and, nearly, on the images at twice the frequencies), so neither ripples
+        the other's level; a symmetric kernel keeps the half-way point of a symmetric ramp where
+        it was. Each tone's level is compared with its own median inside the key.
+        """
+        size, rate = self._bank.size, self.rate
+        low, high = LOW_GROUP_HZ[code // 4], HIGH_GROUP_HZ[code % 4]
+        width = max(1, round(rate / (high - low)))
+        kernel = np.convolve(np.ones(width), np.ones(width)) / width**2
+        reach = width - 1  # samples either side of a smoothed value's centre
+        # Blocks searched, and the blocks inside the key whose median is its plateau.
+        if rising:
+            search, inside = (block - 1, block + 2), (block + 1, block + 2)
+        else:
+            search, inside = (block, block + 2), (block - 1, block + 1)
+        lo = max(0, min(search[0], inside[0]) * size - origin - reach)
+        hi = min(work.size, max(search[1], inside[1]) * size - origin + reach)
+        if hi - lo <= 2 * reach + 1:
+            return float(origin + (block + (0 if rising else 1)) * size)
+        n = np.arange(lo, hi) + origin
+        levels = []
+        for hz in (low, high):
+            mixed = work[lo:hi] * np.exp(-2j * np.pi * hz * n / rate)
+            levels.append(np.abs(np.convolve(mixed, kernel, mode="valid")))
+        first = lo + origin + reach  # the sample the first smoothed value is centred on
+
+        def span(blocks: tuple[int, int]) -> slice:
+            return slice(
+                max(0, blocks[0] * size - first),
+                max(0, min(levels[0].size, blocks[1] * size - first)),
+            )
+
+        plateau = [
+            float(np.median(level[span(inside)])) if level[span(inside)].size else 0.0
+            for level in levels
+        ]
+        if min(plateau) <= 0.0:
+            return float(origin + (block + (0 if rising else 1)) * size)
+        level = np.minimum(levels[0] / plateau[0], levels[1] / plateau[1])
+        where = span(search)
+        region = level[where]
+        above = np.flatnonzero(region >= 0.5)
+        if not above.size:
+            return float(first + where.start + (region.size if rising else 0))
+        at = int(above[0]) if rising else int(above[-1])
+        other = at - 1 if rising else at + 1
+        if 0 <= other < region.size and region[other] != region[at]:
+            # Interpolate to the sample where the level is exactly one half.
+            fraction = (region[at] - 0.5) / (region[at] - region[other])
+            return float(first + where.start + at + (other - at) * fraction)
+        return float(first + where.start + at)
+
+    def _levels(
+        self, key: _Key, work: npt.NDArray[np.float64], origin: int
+    ) -> npt.NDArray[np.float64]:
+        """Both tones' levels in dBm0, fitted at their measured frequencies on the key's last
+        steady part: clear of its edges (and their ramps), at most three blocks long, and still
+        at hand."""
+        size = self._bank.size
+        frequencies = self._frequencies(key)
+        margin = 0.008 * self.rate
+        stop = int(key.stop - margin)
+        first = int(max(key.start + margin, stop - 3 * size, origin))
+        if stop - first < size // 2:
+            first, stop = int(max(key.start, origin)), int(key.stop)
+        piece = work[first - origin : stop - origin]
+        amplitude = _fit(piece, first, frequencies, self.rate)
+        levels: npt.NDArray[np.float64] = 20 * np.log10(np.maximum(amplitude, 1e-15))
+        return levels + FULL_SCALE_DBM0
+
+    def _frequencies(self, key: _Key) -> npt.NDArray[np.float64]:
+        """Both tones' frequencies: the phase turn from block to block (unbiased, but known
+        only modulo rate/N), its alias chosen by the turn between half-blocks."""
+        rate, size, half = self.rate, self._bank.size, self._bank.half
+        nominal = np.array([LOW_GROUP_HZ[key.code // 4], HIGH_GROUP_HZ[key.code % 4]])
+        coarse = nominal + np.angle(np.sum(key.turns, axis=0)) * rate / (2 * np.pi * half)
+        steps = np.zeros(2, dtype=np.complex128)
+        for before, after, a, b in zip(
+            key.blocks, key.blocks[1:], key.wholes, key.wholes[1:], strict=False
+        ):
+            if after == before + 1:
+                steps += b * np.conj(a)
+        if not np.any(steps):
+            return np.asarray(coarse, dtype=np.float64)
+        period = rate / size
+        fine = np.angle(steps) * rate / (2 * np.pi * size)  # f modulo rate/N
+        frequencies: npt.NDArray[np.float64] = fine + np.round((coarse - fine) / period) * period
+        return frequencies
+
+    def _emit(self, key: _Key) -> list[Detection]:
+        """The detection of an ended key, if it passes the duration and frequency rules."""
+        rate = self.rate
+        if key.levels is None or (key.stop - key.start) / rate < MIN_TONE_S:
+            return []
+        nominal = np.array([LOW_GROUP_HZ[key.code // 4], HIGH_GROUP_HZ[key.code % 4]])
+        measured = self._frequencies(key)
+        if np.any(np.abs(measured / nominal - 1) > FREQUENCY_TOLERANCE):
+            return []
+        if float(np.min(key.levels)) < self._min_level - 1.0:
+            return []
+        return [
+            Detection(
+                ROWS[key.code // 4][key.code % 4],
+                max(key.start, 0.0) / rate,
+                key.stop / rate,
+                float(measured[0]),
+                float(measured[1]),
+                float(key.levels[0]),
+                float(key.levels[1]),
+            )
+        ]
+
+
+def _fit(
+    piece: npt.NDArray[np.float64], first: int, frequencies: npt.NDArray[np.float64], rate: int
+) -> npt.NDArray[np.float64]:
+    """Amplitudes of tones at `frequencies` in `piece` (sample `first` on), by least squares
+    with DC: exact for clean tones, where a block's sidelobes bias a probe by up to a dB."""
+    t = (np.arange(piece.size) + first) / rate
+    phase = 2 * np.pi * np.outer(t, frequencies)
+    design = np.column_stack([np.cos(phase), np.sin(phase), np.ones(t.size)])
+    coef = np.linalg.lstsq(design, piece, rcond=None)[0]
+    count = frequencies.size
+    amplitudes: npt.NDArray[np.float64] = np.hypot(coef[:count], coef[count : 2 * count])
+    return amplitudes
 
 
 def detect(
@@ -209,7 +599,7 @@ def detect(
     channel: int | None = None,
     min_level_dbm0: float = DEFAULT_MIN_LEVEL_DBM0,
 ) -> list[Detection]:
-    """Find DTMF keys in audio.
+    """Find DTMF keys in audio (one pass of a :class:`Detector`).
 
     Parameters
     ----------
@@ -242,149 +632,8 @@ def detect(
     >>> detect(single_tone, 8000)
     []
     """
-    rate = check_dtmf_rate(sample_rate(rate))
-    if isinstance(min_level_dbm0, bool) or not isinstance(min_level_dbm0, int | float):
-        raise TypeError("min_level_dbm0 must be a number of dB")
-    signal = _as_float(audio, channel)
-    bank = _bank(rate)
-    hop = bank.hop
-    # Two hops of silence on each side put a frame centre on every hop from sample 0 on.
-    blocks_count = -(-signal.size // hop) + 4
-    padded = np.zeros(blocks_count * hop, dtype=np.float32)
-    padded[2 * hop : 2 * hop + signal.size] = signal
-    blocks = padded.reshape(blocks_count, hop)
-    frames = blocks_count - 3
-    y = blocks @ bank.parts
-    projection = y[:frames, :16] + y[1 : frames + 1, 16:32]
-    projection += y[2 : frames + 2, 32:48]
-    projection += y[3 : frames + 3, 48:64]
-    energy_parts = np.square(blocks) @ bank.power_parts
-    energy = energy_parts[:frames, 0] + energy_parts[1 : frames + 1, 1]
-    energy += energy_parts[2 : frames + 2, 2] + energy_parts[3 : frames + 3, 3]
-
-    # |X| = A/2 · Σw for a tone of amplitude A on a probe frequency.
-    scale = 2 / bank.window.sum()
-    power = np.square(projection[:, :8]) + np.square(projection[:, 8:])
-    row = np.argmax(power[:, :4], axis=1)
-    col = np.argmax(power[:, 4:], axis=1)
-    low = np.take_along_axis(power[:, :4], row[:, None], axis=1)[:, 0]
-    high = np.take_along_axis(power[:, 4:], col[:, None], axis=1)[:, 0]
-    # In units of |X|²: a tone pair carries (A₁² + A₂²)/2 of the frame's mean power.
-    mean_power = energy * (bank.window.sum() ** 2 / 2 / (bank.window**2).sum())
-    floor = (10 ** ((min_level_dbm0 - 3.0 - FULL_SCALE_DBM0) / 20) / scale) ** 2
-    low_twist, high_twist = (
-        10 ** ((limit + sign * 2) / 10)
-        for limit, sign in zip(TWIST_LIMITS_DB, (-1, 1), strict=True)
-    )
-    candidate = (
-        (low >= floor)
-        & (high >= floor)
-        & (low + high >= _MIN_TONE_SHARE * mean_power)
-        & (high >= low_twist * low)
-        & (high <= high_twist * low)
-    )
-    keys = np.where(candidate, row * 4 + col, -1)
-    if not candidate.any():
-        return []
-
-    # Runs of one key, widened by a frame on each side to see where their edges cross.
-    change = np.flatnonzero(np.diff(keys)) + 1
-    run_first = np.concatenate([[0], change])
-    run_last = np.concatenate([change, [frames]]) - 1
-    run_key = keys[run_first]
-    keep = run_key >= 0
-    run_first, run_last, run_key = run_first[keep], run_last[keep], run_key[keep]
-    first = np.maximum(run_first - 1, 0)
-    last = np.minimum(run_last + 1, frames - 1)
-    index = _ranges(first, last)
-    sizes = last - first + 1
-    offsets = np.cumsum(sizes) - sizes
-    run_of = np.repeat(np.arange(run_key.size), sizes)
-    low_probe = (run_key // 4)[run_of]
-    high_probe = 4 + (run_key % 4)[run_of]
-    amplitude_low = np.sqrt(power[index, low_probe])
-    amplitude_high = np.sqrt(power[index, high_probe])
-    level = np.minimum(
-        amplitude_low / np.maximum.reduceat(amplitude_low, offsets)[run_of],
-        amplitude_high / np.maximum.reduceat(amplitude_high, offsets)[run_of],
-    )
-
-    # Edges: where the weaker tone crosses half its level, interpolated between frame centres.
-    # A symmetric window sees half a tone's amplitude exactly when the edge is at its centre.
-    over = np.flatnonzero(level >= 0.5)
-    rise = over[np.searchsorted(over, offsets)]
-    fall = over[np.searchsorted(over, offsets + sizes) - 1]
-    before = np.where(rise > offsets, level[np.maximum(rise - 1, 0)], 0.0)
-    after = np.where(fall < offsets + sizes - 1, level[np.minimum(fall + 1, level.size - 1)], 0.0)
-    start = (index[rise] - (level[rise] - 0.5) / np.maximum(level[rise] - before, 1e-9)) * hop
-    stop = (index[fall] + (level[fall] - 0.5) / np.maximum(level[fall] - after, 1e-9)) * hop
-
-    # Frequencies: the phase advance of each probe from frame to frame inside the tone.
-    # Thresholds relative to each run's peak: under noise the two tones' normalized levels
-    # rarely peak together, and every run must keep at least its peak frame.
-    peak = np.maximum.reduceat(level, offsets)[run_of]
-    inside = level >= 0.9 * peak
-    pair = inside[:-1] & inside[1:] & (run_of[:-1] == run_of[1:])
-    advance = []
-    for probe in (low_probe, high_probe):
-        x = projection[index, probe] - 1j * projection[index, probe + 8]
-        turn = np.where(pair, x[1:] * np.conj(x[:-1]), 0)
-        total = np.add.reduceat(np.concatenate([turn, [0]]), offsets)
-        nominal = _GROUPS[probe[offsets]]
-        unwrapped = np.angle(total * np.exp(-2j * np.pi * nominal * hop / rate))
-        advance.append((nominal, unwrapped * rate / (2 * np.pi * hop), np.abs(total) > 0))
-    # Levels: the mean over the plateau, where frames hold the tone and no edge of it.
-    plateau = level >= 0.99 * peak
-    counts = np.add.reduceat(plateau.astype(np.float64), offsets)
-    measured = []
-    for (nominal, offset_hz, _), amplitudes in zip(
-        advance, (amplitude_low, amplitude_high), strict=True
-    ):
-        total = np.add.reduceat(np.where(plateau, amplitudes, 0.0), offsets)
-        mean = total / np.maximum(counts, 1)
-        gain = bank.response(offset_hz, rate)
-        measured.append((nominal + offset_hz, _dbm0(mean * scale / np.maximum(gain, 1e-3))))
-    valid = advance[0][2] & advance[1][2]
-
-    found: list[list[Any]] = []
-    for r in range(run_key.size):
-        if not valid[r]:
-            continue
-        entry = [
-            int(run_key[r]),
-            float(start[r]),
-            float(stop[r]),
-            float(measured[0][0][r]),
-            float(measured[1][0][r]),
-            float(measured[0][1][r]),
-            float(measured[1][1][r]),
-        ]
-        if found and found[-1][0] == entry[0] and entry[1] - found[-1][2] < MIN_PAUSE_S * rate:
-            found[-1][2] = entry[2]  # a short break does not split a key
-            continue
-        found.append(entry)
-    detections = []
-    for key, begin, end, low_hz, high_hz, low_db, high_db in found:
-        nominal_low, nominal_high = LOW_GROUP_HZ[key // 4], HIGH_GROUP_HZ[key % 4]
-        if (
-            (end - begin) / rate >= MIN_TONE_S
-            and abs(low_hz / nominal_low - 1) <= FREQUENCY_TOLERANCE
-            and abs(high_hz / nominal_high - 1) <= FREQUENCY_TOLERANCE
-            and min(low_db, high_db) >= min_level_dbm0
-            and TWIST_LIMITS_DB[0] <= high_db - low_db <= TWIST_LIMITS_DB[1]
-        ):
-            detections.append(
-                Detection(
-                    ROWS[key // 4][key % 4],
-                    max(begin, 0.0) / rate,
-                    min(end, signal.size) / rate,
-                    low_hz,
-                    high_hz,
-                    low_db,
-                    high_db,
-                )
-            )
-    return detections
+    detector = Detector(rate, min_level_dbm0=min_level_dbm0)
+    return detector.feed(samples_of(audio, channel)) + detector.finish()
 
 
 def _halves(seconds: float) -> int:
@@ -396,7 +645,7 @@ def _spelling(halves: int) -> str:
 
 
 def spell(
-    detections: SequenceABC[Detection],
+    detections: SequenceABC[Detection] | Iterable[Detection],
     *,
     pauses: bool = True,
     gap_ms: Milliseconds = DEFAULT_GAP_MS,

@@ -91,8 +91,8 @@ def test_measured_fields_match_the_rendering() -> None:
         assert detection.low_dbm0 == pytest.approx(-12.0, abs=0.1)
         assert detection.high_dbm0 == pytest.approx(-10.0, abs=0.1)
         # Half level is half way up the raised-cosine ramp.
-        assert detection.start == pytest.approx(entry.start / rate + ramp / 2, abs=1e-3)
-        assert detection.stop == pytest.approx(entry.stop / rate - ramp / 2, abs=1e-3)
+        assert detection.start == pytest.approx(entry.start / rate + ramp / 2, abs=3e-4)
+        assert detection.stop == pytest.approx(entry.stop / rate - ramp / 2, abs=3e-4)
 
 
 @pytest.mark.parametrize("frequency", [697, 770, 852, 941, 1209, 1336, 1477, 1633])
