@@ -52,7 +52,7 @@ from dtmfkit._grammar import (
     Tone,
     parse,
 )
-from dtmfkit._io import read, render_to_file, write
+from dtmfkit._io import AudioStream, read, render_to_file, write
 from dtmfkit._keypad import FREQUENCIES, KEYS
 from dtmfkit._preview import Preview, PreviewWarning, preview
 from dtmfkit._profiles import PROFILES, Profile
@@ -92,6 +92,7 @@ __all__ = [
     "PROFILES",
     "AsyncCatapultClient",
     "AudioFileError",
+    "AudioStream",
     "AuthenticationError",
     "Batch",
     "Call",

@@ -224,20 +224,30 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
-def _decode(args: argparse.Namespace) -> int:
-    from dtmfkit._detect import detect, spell
-    from dtmfkit._io import read
+def _heard(path: str, channel: int) -> tuple[list[Any], int, int]:
+    """The detections in an audio file (or ``-``, standard input), read in blocks; with its
+    rate and length in frames. An unreadable file is bad input."""
+    from dtmfkit._detect import Detector
+    from dtmfkit._io import AudioStream
 
     try:
-        audio, rate = read(args.file, channel=args.channel)
+        with AudioStream(path, channel=channel) as stream:
+            detector = Detector(stream.rate)
+            found = [d for block in stream for d in detector.feed(block)]
+            return found + detector.finish(), stream.rate, stream.frames
     except AudioFileError as exc:
         # The input is what is wrong here: bad input, not a failed operation.
         raise ParameterError(str(exc)) from exc
-    detections = detect(audio, rate)
+
+
+def _decode(args: argparse.Namespace) -> int:
+    from dtmfkit._detect import spell
+
+    detections, rate, frames = _heard(args.file, args.channel)
     if args.json:
         print(json.dumps([d.to_dict() for d in detections]))
     else:
-        print(spell(detections, pauses=args.pauses, gap_ms=args.gap_ms, duration=audio.size / rate))
+        print(spell(detections, pauses=args.pauses, gap_ms=args.gap_ms, duration=frames / rate))
     return 0
 
 
@@ -394,7 +404,11 @@ def build_parser() -> Parser:
     shown.set_defaults(run=_preview)
 
     decode = commands.add_parser("decode", help="find the DTMF keys in an audio file")
-    decode.add_argument("file", metavar="FILE", help="any file soundfile reads (WAV, FLAC, ...)")
+    decode.add_argument(
+        "file",
+        metavar="FILE",
+        help="any file soundfile reads (WAV, FLAC, ...), read in blocks; - for standard input",
+    )
     decode.add_argument("--channel", type=_integer, default=0, help="channel to read (0)")
     output = decode.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print timed events as JSON")

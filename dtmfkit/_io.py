@@ -30,6 +30,7 @@ from dtmfkit._synth import Source, rendering, to_integers
 from dtmfkit._timeline import Timeline
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Unpack
 
     from dtmfkit._profiles import Profile
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from dtmfkit._timing import Timing
     from dtmfkit._voice import Voice
 
-__all__ = ["FORMATS", "SUBTYPES", "file_format", "read", "render_to_file", "write"]
+__all__ = ["FORMATS", "SUBTYPES", "AudioStream", "file_format", "read", "render_to_file", "write"]
 
 #: File suffix → soundfile container format. RF64 and W64 hold more than 4 GiB.
 FORMATS: Final = {".wav": "WAV", ".flac": "FLAC", ".rf64": "RF64", ".w64": "W64"}
@@ -269,3 +270,123 @@ def read(path: str | os.PathLike[str], *, channel: int = 0) -> tuple[npt.NDArray
             f"{os.fspath(path)!r} has {data.shape[1]} channel(s); there is no channel {channel}"
         )
     return np.ascontiguousarray(data[:, channel]), int(rate)
+
+
+# Subtypes whose samples fit in 16 bits.
+_SIXTEEN_BITS: Final = frozenset(
+    {"PCM_16", "PCM_S8", "PCM_U8", "ULAW", "ALAW", "IMA_ADPCM", "MS_ADPCM", "GSM610"}
+)
+#: Frames read at a time when streaming: 64 Ki frames (256 KiB of 16-bit stereo).
+STREAM_FRAMES: Final = 1 << 16
+
+
+class AudioStream:
+    """One channel of an audio file, read in blocks: memory does not grow with the file.
+
+    ``"-"`` reads standard input: a file redirected to it is read as any file is; a pipe is
+    read as it comes, which libsndfile can do for WAV (and AU, CAF) but not for FLAC.
+    Use it as a context manager; iterate for blocks of samples (int16 for files of 16 bits or
+    fewer, int32 for 24 and 32 bits, float32 for the rest: what :class:`~dtmfkit.Detector`
+    and :func:`~dtmfkit.detect` take); `frames` counts what was read.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any file soundfile reads, or ``"-"``.
+    channel : int, default 0
+    block_frames : int, default 65536
+
+    Raises
+    ------
+    AudioFileError
+        On entering, when the file cannot be opened or has no such channel; while iterating,
+        when it cannot be read on.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, dtmfkit
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "keys.wav"
+    >>> _ = dtmfkit.render_to_file(path, "159#")
+    >>> with dtmfkit.AudioStream(path) as stream:
+    ...     detector = dtmfkit.Detector(stream.rate)
+    ...     found = [d.key for block in stream for d in detector.feed(block)]
+    ...     found += [d.key for d in detector.finish()]
+    >>> "".join(found), stream.frames, stream.rate
+    ('159#', 16000, 8000)
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        channel: int = 0,
+        block_frames: int = STREAM_FRAMES,
+    ) -> None:
+        if isinstance(channel, bool) or not isinstance(channel, int):
+            raise TypeError(f"channel must be an int, not {type(channel).__name__}")
+        self.name = "standard input" if os.fspath(path) == "-" else repr(os.fspath(path))
+        self._path = path
+        self._channel = channel
+        self._block = block_frames
+        self.frames = 0
+        self.rate = 0
+        self._file: Any = None
+        self._dtype = "float32"
+
+    def __enter__(self) -> AudioStream:
+        import soundfile as sf
+
+        source: Any = self._path
+        closefd = True
+        if os.fspath(self._path) == "-":
+            import sys
+
+            source, closefd = sys.stdin.fileno(), False
+        try:
+            self._file = sf.SoundFile(source, closefd=closefd)
+        except (OSError, sf.SoundFileError, RuntimeError) as exc:
+            hint = ""
+            if source == 0 or not isinstance(source, str | os.PathLike):
+                hint = " (from a pipe, only WAV, AU and CAF can be read: give a file name)"
+            raise AudioFileError(f"cannot read {self.name}: {_first_line(exc)}{hint}") from exc
+        if not 0 <= self._channel < self._file.channels:
+            channels = self._file.channels
+            self._file.close()
+            raise AudioFileError(
+                f"{self.name} has {channels} channel(s); there is no channel {self._channel}"
+            )
+        self.rate = int(self._file.samplerate)
+        # Read in the narrowest type that holds the file's samples: 16-bit files as int16
+        # (a quarter of the memory traffic of float64), deeper integers as int32.
+        subtype = str(self._file.subtype)
+        self._dtype = (
+            "int32"
+            if subtype in ("PCM_24", "PCM_32")
+            else "float32"
+            if subtype in ("FLOAT", "DOUBLE") or subtype not in _SIXTEEN_BITS
+            else "int16"
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def __iter__(self) -> Iterator[npt.NDArray[Any]]:
+        import soundfile as sf
+
+        while True:
+            try:
+                block = self._file.read(self._block, dtype=self._dtype, always_2d=True)
+            except (OSError, sf.SoundFileError, RuntimeError) as exc:
+                raise AudioFileError(
+                    f"cannot read {self.name} past frame {self.frames}: {_first_line(exc)}"
+                ) from exc
+            if not block.shape[0]:
+                return
+            self.frames += block.shape[0]
+            yield np.ascontiguousarray(block[:, self._channel])
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
