@@ -59,6 +59,7 @@ from dtmfkit._profiles import PROFILES, Profile
 from dtmfkit._synth import Batch, render, render_many, samples_needed
 from dtmfkit._timeline import Scheduled, Timeline, schedule
 from dtmfkit._timing import Timing
+from dtmfkit._verify import KeyCheck, Verification, verify
 from dtmfkit._version import __version__
 from dtmfkit._voice import Voice
 
@@ -110,6 +111,7 @@ __all__ = [
     "EmulatorError",
     "ForbiddenError",
     "Grammar",
+    "KeyCheck",
     "MissingDependencyError",
     "ParameterError",
     "Pause",
@@ -129,6 +131,7 @@ __all__ = [
     "Timing",
     "Tone",
     "TransportError",
+    "Verification",
     "Voice",
     "__version__",
     "canonical",
@@ -144,6 +147,7 @@ __all__ = [
     "samples_needed",
     "schedule",
     "spell",
+    "verify",
     "write",
 ]
 

@@ -251,6 +251,21 @@ def _decode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from dtmfkit._verify import verify
+
+    options: dict[str, Any] = {"tolerance_ms": float(args.tolerance_ms), "channel": args.channel}
+    for name in ("tone_ms", "gap_ms"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    try:
+        result = verify(args.recording, args.text, profile=args.profile, **options)
+    except AudioFileError as exc:
+        raise ParameterError(str(exc)) from exc
+    print(result.to_json(indent=2) if args.json else result.format())
+    return 0 if result.ok else 1
+
+
 def _send(args: argparse.Namespace) -> int:
     from dtmfkit._catapult import DEFAULT_BASE_URL, ENVIRONMENT, CatapultClient, format_request
     from dtmfkit._grammar import parse
@@ -422,6 +437,30 @@ def build_parser() -> Parser:
         help="the gap the audio was made with, to tell it from pauses (400)",
     )
     decode.set_defaults(run=_decode)
+
+    check = commands.add_parser(
+        "verify",
+        help="check a recording against the timeline a dtmfOut string means",
+        description="Lines up the keys heard in RECORDING with the keys of TEXT's timeline "
+        "(an unknown silence before the first allowed) and reports, key by key, start, tone "
+        "length, gap or pause before it, frequencies and levels; and missing and extra keys. "
+        "Exit status: 0 all as meant, 1 not, 2 bad input.",
+    )
+    check.add_argument("recording", metavar="RECORDING", help="audio file (- for stdin)")
+    check.add_argument("text", metavar="TEXT", help="the dtmfOut string that was sent")
+    _add_profile(check)
+    group = check.add_argument_group("timing")
+    group.add_argument("--tone-ms", type=_number, help="tone length (the profile's)")
+    group.add_argument("--gap-ms", type=_number, help="gap between tones (the profile's)")
+    check.add_argument(
+        "--tolerance-ms",
+        type=_number,
+        default=20,
+        help="how far a tone length or gap may lie from the timeline's (20)",
+    )
+    check.add_argument("--channel", type=_integer, default=0, help="channel to read (0)")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(run=_verify)
 
     send = commands.add_parser(
         "send",
