@@ -49,7 +49,7 @@ def build(hours: float, rate: int, every: float) -> tuple[Path, list[str]]:
     expected = strings(count)
     if path.exists():
         return path, expected
-    speech_path = corpus("speech", 2.0, 1)
+    speech_path = corpus("speech", min(2.0, max(0.05, hours)), 1)
     period = round(every * rate)
     partial = path.with_suffix(".partial.wav")
     sox = subprocess.Popen(

@@ -262,3 +262,17 @@ def test_a_wav_header_that_lies_about_its_length_is_read_as_far_as_it_goes() -> 
     with sf.SoundFile(io.BytesIO(bytes(data))) as f:
         audio = f.read(dtype="int16")
     assert decode(audio, 8000) == "58"
+
+
+def test_spandsp_hears_the_same_keys() -> None:
+    """An independent receiver: spandsp's dtmf_rx, built against libspandsp-dev."""
+    from benchmarks.receivers import spandsp_receiver
+
+    receiver = spandsp_receiver()
+    if receiver is None:
+        pytest.skip("libspandsp-dev and a C compiler are needed (.ci/run installs them)")
+    rng = np.random.default_rng(5)
+    for tone, gap in ((200, 400), (60, 60), (45, 50)):
+        text = "".join(rng.choice(list(KEYS), 12))
+        audio = render(text, tone_ms=tone, gap_ms=gap, dtype="int16")
+        assert receiver.decode(audio) == decode(audio, 8000) == text
