@@ -88,7 +88,8 @@ def _pipe(command: list[str], chunks: Iterable[bytes]) -> str:
 
     writer = threading.Thread(target=write, daemon=True)
     writer.start()
-    out = process.stdout.read()
+    with process.stdout:
+        out = process.stdout.read()
     writer.join(TIMEOUT_S)
     if process.wait(TIMEOUT_S) != 0 or failure:
         raise RuntimeError(f"{command[0]} failed: {failure or process.returncode}")
