@@ -19,10 +19,14 @@ score is the number of keys it reports in it:
 5. *guard time*: key 1 at −3 dBm0 for 49 ms down to 10 ms in 0.1 ms steps: the shortest
    tone heard is (491 − keys heard)/10 ms, when those heard are the longest (Q.24: 40 ms
    must be heard, 23 ms need not);
-6. *signal to noise*: key 1 at −4 dBm0 per tone, `noise-bursts` times, in white Gaussian
+6. *break*: key 1 at −3 dBm0, 60 ms on, a break, 60 ms on, 100 ms off, for breaks of 40 ms
+   down to 1 ms in 0.5 ms steps: a receiver that splits the key hears two, else one; the
+   shortest break that splits is 40 − (splits − 1)/2 ms, when those split are the longest
+   (Q.24: a 10 ms break must not split a key, a 40 ms pause must);
+7. *signal to noise*: key 1 at −4 dBm0 per tone, `noise-bursts` times, in white Gaussian
    noise from −13 dBm0 down in 1 dB steps: the acceptable S/N is the lowest at which every
    burst is heard, one key each (spandsp's pass mark: 26 dB at most);
-7. *dial tone*: all 16 keys at −15 dBm0 under dial tone (350 + 440 Hz) rising from −30 dBm0
+8. *dial tone*: all 16 keys at −15 dBm0 under dial tone (350 + 440 Hz) rising from −30 dBm0
    in 1 dB steps: the highest dial tone level under which all 16 are still heard, 10 times.
 """
 
@@ -106,6 +110,18 @@ def section(receiver: Receiver, noise_bursts: int) -> dict[str, Any]:
     # Bursts of 49.0, 48.9, ... 10.0 ms: if those heard are the longest, the shortest of
     # them lasts (491 - heard) / 10 ms.
     results["shortest tone heard (ms)"] = round((491 - guard) / 10, 1)
+    breaks = [i / 2 for i in range(80, 1, -1)]  # 40.0, 39.5, ... 1.0 ms
+    pairs = [
+        np.concatenate(
+            [
+                burst("1", low_dbm0=-3, high_dbm0=-3, on_ms=60, off_ms=b),
+                burst("1", on_ms=60, low_dbm0=-3, high_dbm0=-3, off_ms=100),
+            ]
+        )
+        for b in breaks
+    ]
+    splits = heard(receiver, pairs) - len(breaks)
+    results["shortest break that splits (ms)"] = 40 - (splits - 1) / 2 if splits > 0 else None
     rng = np.random.default_rng(1234567)
     one = burst("1")
     signal_db = -4.0 + 3.01  # two tones at -4 dBm0

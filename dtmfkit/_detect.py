@@ -17,8 +17,9 @@ vectorized over many blocks at once — and is a *hit* for a key when:
   1800 Hz (spandsp asks 82 % of the whole block's, which noise at 5 dB SNR defeats).
 
 A key begins with two hits in a row and ends with two blocks that are not (spandsp's logic: a
-single missed block is ridden over); a key that begins again within 20 ms of its end goes on
-(Q.24: a 10 ms break must not split a key, a 40 ms pause must). Its start and stop are where
+single missed block is ridden over); a key that begins again less than 30 ms after its end,
+measured between half-level points, goes on (Q.24: a 10 ms break must not split a key, a 40 ms
+pause must). Its start and stop are where
 its weaker tone crosses half its level.
 
 **Keys.** On the key's steady part (clear of its edges by 8 ms, up to its last 204 ms; where
@@ -35,7 +36,8 @@ both tones are fitted by least squares at their measured frequencies, and what t
 - and the rest is what could sound with a key: either it is **noise** (its spectrum between
   100 and 3400 Hz is flat: spectral flatness at least 0.3, where white noise's is 0.56 and a
   voice's or a chord's below 0.1), or, with neither tone's frequency moving by more than 1.5 %
-  from the first half of the key to the second (a sweep passing through), one of:
+  from the first half of the key to the second and both within ±2 % in either half (a sweep
+  passing through, or starting on a pair and moving off it), one of:
 
   - *nothing of note*: the rest's strongest component between 100 and 3400 Hz at least 7 dB
     below the weaker tone — 9 dB when that component and both tones are harmonics of one
@@ -137,7 +139,7 @@ BAND_CLEAR_CHANGE_DB: Final = 3.0
 STEADY_CHANGE_DB: Final = 2.0
 STEADY_HITS: Final = 4
 STEADY_CLEAR_DB: Final = -3.0
-STEADY_REST_CHANGE_DB: Final = 0.25
+STEADY_REST_CHANGE_DB: Final = 0.5
 #: Unless the rest is noise, neither tone's frequency changes by more than this fraction from
 #: the first half of the key to the second.
 MAX_DRIFT: Final = 0.015
@@ -488,7 +490,7 @@ class Detector:
         origin: int,
     ) -> list[Detection]:
         """spandsp's rule, block by block: two agreeing blocks declare a change. A key that
-        ends is held: if it begins again within a 20 ms break, it goes on."""
+        ends is held: if it begins again within a break of less than 30 ms, it goes on."""
         found: list[Detection] = []
         key = self._key
         if key is not None and hit == key.code:
@@ -816,6 +818,7 @@ class _Look:
     drift: float  # the larger relative change of a tone's frequency, likewise
     rest_change_db: float  # the change of the rest's power, likewise
     kin: bool  # the rest's strongest component and the tones harmonics of one fundamental
+    half_deviation: float  # the larger deviation from nominal of a tone in either half
 
     @classmethod
     def measure(
@@ -844,6 +847,7 @@ class _Look:
         # in the first half against the second (each from the phase turn between its quarters);
         # the rest's power in the first half against the second.
         change = drift = rest_change = 0.0
+        halves_hz = frequencies
         if parts.size:
             quarters, halves = parts[:4], np.abs(parts[4:])
             ratios = np.maximum(halves[1], 1e-15) / np.maximum(halves[0], 1e-15)
@@ -851,11 +855,13 @@ class _Look:
             turns = [quarters[1] * np.conj(quarters[0]), quarters[3] * np.conj(quarters[2])]
             step = size // 4
             moved = np.angle(turns[1] * np.conj(turns[0])) * rate / (2 * np.pi * step)
+            halves_hz = frequencies + np.angle(turns) * rate / (2 * np.pi * step)
             drift = float(np.max(np.abs(moved) / frequencies))
             middle = 2 * step
             before = float(np.mean(np.square(rest[:middle])))
             after = float(np.mean(np.square(rest[middle : 2 * middle])))
             rest_change = abs(_db(after / max(before, 1e-30)))
+        half_deviation = float(np.max(np.abs(halves_hz / np.asarray(nominal) - 1)))
         # The strongest peaks of the rest within 12 dB of the weaker tone, strongest first.
         peaks = np.zeros(spectrum.size, dtype=bool)
         peaks[1:-1] = (spectrum[1:-1] >= spectrum[:-2]) & (spectrum[1:-1] > spectrum[2:])
@@ -873,6 +879,7 @@ class _Look:
             drift,
             rest_change,
             kin,
+            half_deviation,
         )
 
     def plausible(self, hits: int, deviation: float) -> bool:
@@ -880,7 +887,7 @@ class _Look:
         is the key's number of hit blocks, `deviation` its frequencies' larger deviation."""
         if self.flatness >= NOISE_FLATNESS:
             return True
-        if self.drift > MAX_DRIFT:
+        if self.drift > MAX_DRIFT or self.half_deviation > FREQUENCY_TOLERANCE:
             return False
         if self.kin:
             return self.clearance_db >= KIN_CLEAR_DB

@@ -34,7 +34,7 @@ from dtmfkit import (
     TransportError,
 )
 from dtmfkit import _io as io_module
-from dtmfkit._batch import _chunks
+from dtmfkit._batch import MAX_LINES, _chunks, read_lines
 from dtmfkit._cli import build_parser, main
 from dtmfkit._settings import resolve
 from tests.conftest import SECRET, TOKEN
@@ -265,6 +265,22 @@ def test_a_batch_from_dev_zero_stops_at_the_first_line(
     status = main(["render", "--batch", "/dev/zero", "--out-dir", str(tmp_path / "o")])
     assert status == 2
     assert "/dev/zero:1: line longer than 4096 characters" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_batch_holds_a_million_lines_and_no_more(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = tmp_path / "lines.txt"
+    lines.write_bytes(b"1\n" * MAX_LINES)
+    found = read_lines(lines)
+    assert len(found) == MAX_LINES
+    assert found[-1] == (MAX_LINES, "1")
+    with lines.open("ab") as more:
+        more.write(b"2\n")
+    status = main(["render", "--batch", str(lines), "--out-dir", str(tmp_path / "o")])
+    assert status == 2
+    assert f"{lines}: more than {MAX_LINES} lines" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 

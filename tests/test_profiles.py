@@ -70,6 +70,9 @@ def test_grammars_differ_by_platform() -> None:
     with pytest.raises(DtmfSyntaxError, match=r"',' at position 2"):
         schedule("1,2", profile="twilio")
     assert len(schedule("1" * 92).sequence) == 92
+    assert len(schedule("1" * 255, profile="asterisk").sequence) == 255
+    with pytest.raises(DtmfSyntaxError, match=r"256 characters long, at most 255"):
+        schedule("1" * 256, profile="asterisk")
 
 
 def test_asterisk_skips_commas() -> None:

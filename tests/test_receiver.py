@@ -62,6 +62,22 @@ def test_tones_sweeping_through_a_pair_are_no_key() -> None:
     assert decode(padded(chord((770, -10), (1336, -10), seconds=seconds)), rate) == "5"
 
 
+@pytest.mark.parametrize("lead", range(0, 102, 17))
+def test_tones_that_start_on_a_pair_and_sweep_away_are_no_key(lead: int) -> None:
+    """Found in the sweeps corpus: a square wave rising from 701.7 Hz and a sine falling from
+    1211.9 Hz are 1's pair, on average, for their first 120 ms; in the second half of that
+    the low tone is already 2.3 % off. Both halves must be within the tolerance."""
+    rate, seconds = 8000, 3.229
+    t = np.arange(round(seconds * rate)) / rate
+
+    def phase(start: float, end: float) -> npt.NDArray[np.float64]:
+        return 2 * np.pi * (start * t + (end - start) / seconds / 2 * t**2)
+
+    square = np.sign(np.sin(phase(701.7, 1330.0))) * np.pi / 4  # fundamental at unit amplitude
+    sweep = amplitude(-2.4) * square + amplitude(-4.7) * np.sin(phase(1211.9, 739.2))
+    assert decode(np.concatenate([np.zeros(800 + lead), sweep, np.zeros(800)]), rate) == ""
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_a_key_in_white_noise_at_0_db_snr_is_heard(seed: int) -> None:
     audio = padded(render("7", tone_ms=120, dtype="float64"))
