@@ -21,7 +21,6 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from dtmfkit._detect import Detection, Detector, canonical, decode, detect, spell
 from dtmfkit._errors import (
     AudioFileError,
     AuthenticationError,
@@ -42,26 +41,7 @@ from dtmfkit._errors import (
     ServerError,
     TransportError,
 )
-from dtmfkit._grammar import (
-    MAX_LENGTH,
-    PAUSE_SECONDS,
-    Grammar,
-    Pause,
-    Sequence,
-    Skipped,
-    Tone,
-    parse,
-)
-from dtmfkit._io import AudioStream, read, render_to_file, write
-from dtmfkit._keypad import FREQUENCIES, KEYS
-from dtmfkit._preview import Preview, PreviewWarning, preview
-from dtmfkit._profiles import PROFILES, Profile
-from dtmfkit._synth import Batch, render, render_many, samples_needed
-from dtmfkit._timeline import Scheduled, Timeline, schedule
-from dtmfkit._timing import Timing
-from dtmfkit._verify import KeyCheck, Verification, verify
 from dtmfkit._version import __version__
-from dtmfkit._voice import Voice
 
 if _TYPE_CHECKING:
     from dtmfkit._catapult import (
@@ -72,17 +52,50 @@ if _TYPE_CHECKING:
         SendResult,
         format_request,
     )
+    from dtmfkit._detect import Detection, Detector, canonical, decode, detect, spell
     from dtmfkit._emulator import Emulator
+    from dtmfkit._grammar import (
+        MAX_LENGTH,
+        PAUSE_SECONDS,
+        Grammar,
+        Pause,
+        Sequence,
+        Skipped,
+        Tone,
+        parse,
+    )
+    from dtmfkit._io import AudioStream, read, render_to_file, write
+    from dtmfkit._keypad import FREQUENCIES, KEYS
+    from dtmfkit._preview import Preview, PreviewWarning, preview
+    from dtmfkit._profiles import PROFILES, Profile
+    from dtmfkit._synth import Batch, render, render_many, samples_needed
+    from dtmfkit._timeline import Scheduled, Timeline, schedule
+    from dtmfkit._timing import Timing
+    from dtmfkit._verify import KeyCheck, Verification, verify
+    from dtmfkit._voice import Voice
 
-#: Public names loaded on first use, and the module that holds each.
+# Every public name but the errors is loaded on first use, with the module that holds it, so
+# that a command imports only what it uses (``dtmfkit render`` never loads the decoder or an
+# HTTP stack) and ``import dtmfkit`` costs next to nothing.
 _LAZY = {
-    "AsyncCatapultClient": "dtmfkit._catapult",
-    "Call": "dtmfkit._catapult",
-    "CallOutcome": "dtmfkit._catapult",
-    "CatapultClient": "dtmfkit._catapult",
-    "SendResult": "dtmfkit._catapult",
-    "Emulator": "dtmfkit._emulator",
-    "format_request": "dtmfkit._catapult",
+    name: f"dtmfkit.{module}"
+    for module, names in {
+        "_catapult": "AsyncCatapultClient Call CallOutcome CatapultClient SendResult "
+        "format_request",
+        "_detect": "Detection Detector canonical decode detect spell",
+        "_emulator": "Emulator",
+        "_grammar": "MAX_LENGTH PAUSE_SECONDS Grammar Pause Sequence Skipped Tone parse",
+        "_io": "AudioStream read render_to_file write",
+        "_keypad": "FREQUENCIES KEYS",
+        "_preview": "Preview PreviewWarning preview",
+        "_profiles": "PROFILES Profile",
+        "_synth": "Batch render render_many samples_needed",
+        "_timeline": "Scheduled Timeline schedule",
+        "_timing": "Timing",
+        "_verify": "KeyCheck Verification verify",
+        "_voice": "Voice",
+    }.items()
+    for name in names.split()
 }
 
 __all__ = [
@@ -165,9 +178,27 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-# Public names say they are dtmfkit's, as tracebacks and reprs show them (as httpx does).
-for _name in __all__:
-    _value = globals().get(_name)
-    if isinstance(_value, type) or callable(_value):
-        _value.__module__ = "dtmfkit"
-del _name, _value
+# The errors say they are dtmfkit's, as tracebacks show them (as httpx does): a caller
+# catches dtmfkit.DtmfSyntaxError, not a private module's.
+for _error in (
+    AudioFileError,
+    AuthenticationError,
+    CallNotFoundError,
+    CallStateError,
+    CatapultError,
+    ConflictError,
+    DtmfError,
+    DtmfSyntaxError,
+    EmulatorError,
+    ForbiddenError,
+    MissingDependencyError,
+    ParameterError,
+    PlaybackError,
+    RateLimitError,
+    RedirectError,
+    SendFailedError,
+    ServerError,
+    TransportError,
+):
+    _error.__module__ = "dtmfkit"
+del _error

@@ -191,8 +191,8 @@ lead_ms=Fraction(0, 1), gap_after_last=False)
 
         Examples
         --------
-        >>> from dtmfkit import CATAPULT_GRAMMAR
-        >>> codes, lengths = CATAPULT_GRAMMAR.encode_many(["1w2", "3"])
+        >>> from dtmfkit._grammar import CATAPULT
+        >>> codes, lengths = CATAPULT.encode_many(["1w2", "3"])
         >>> [a.tolist() for a in Timing().boundaries(codes, lengths, 8000)]
         [[0, 1600, 5600, 0], [1600, 5600, 7200, 1600], [7200, 1600]]
         """

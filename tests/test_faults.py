@@ -51,8 +51,14 @@ def dtmfkit_process(*argv: str, optimize: bool = False, **options: object) -> su
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        **options,
+        **{"preexec_fn": default_sigint, **options},
     )
+
+
+def default_sigint() -> None:
+    """In the child: Ctrl-C as a terminal delivers it, even when the tests run in the
+    background (where a shell starts every job with SIGINT ignored, and so would Python)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def small_disk(limit: int) -> None:
