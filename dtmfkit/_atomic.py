@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Iterator
-from pathlib import Path
 
 from dtmfkit._errors import AudioFileError
 
@@ -35,7 +33,7 @@ def _failure(path: str | os.PathLike[str], exc: OSError) -> AudioFileError:
 
 
 @contextlib.contextmanager
-def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
+def replacing(target: str | os.PathLike[str]) -> Iterator[str]:
     """Yield a fresh temporary path beside `target`; rename it over `target` on success.
 
     The temporary name is short and fixed in length, so that a target name as long as the
@@ -46,8 +44,9 @@ def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
     AudioFileError
         The temporary file could not be created or renamed (an :class:`OSError`).
     """
-    destination = Path(target)
-    temporary = destination.with_name(f".dtmfkit-{secrets.token_hex(6)}.tmp")
+    destination = os.fspath(target)
+    folder = os.path.dirname(destination)
+    temporary = os.path.join(folder, f".dtmfkit-{os.urandom(6).hex()}.tmp")
     try:
         os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as exc:
@@ -58,7 +57,8 @@ def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
             os.chmod(temporary, stat.S_IMODE(os.stat(destination).st_mode))
         os.replace(temporary, destination)
     except BaseException as exc:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         if isinstance(exc, OSError) and not isinstance(exc, AudioFileError):
             raise _failure(target, exc) from exc
         raise
@@ -66,5 +66,5 @@ def replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
 
 def write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` to `target` atomically (see :func:`replacing`)."""
-    with replacing(target) as temporary:
-        temporary.write_bytes(data)
+    with replacing(target) as temporary, open(temporary, "wb") as file:
+        file.write(data)

@@ -7,15 +7,12 @@ Every error is one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
-import socket
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -245,6 +242,8 @@ def _decode(args: argparse.Namespace) -> int:
 
     detections, rate, frames = _heard(args.file, args.channel)
     if args.json:
+        import json
+
         print(json.dumps([d.to_dict() for d in detections]))
     else:
         print(spell(detections, pauses=args.pauses, gap_ms=args.gap_ms, duration=frames / rate))
@@ -303,6 +302,7 @@ def _send(args: argparse.Namespace) -> int:
 
 def _emulator(args: argparse.Namespace) -> int:
     import shlex
+    import socket
 
     from dtmfkit._emulator import Emulator
 
@@ -345,6 +345,9 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
     from dtmfkit._catapult import CatapultClient
     from dtmfkit._detect import decode
     from dtmfkit._emulator import Emulator
@@ -382,133 +385,146 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> Parser:
-    """The argument parser of the ``dtmfkit`` command."""
+COMMANDS = ("render", "preview", "decode", "verify", "send", "emulator", "demo")
+
+
+def build_parser(command: str | None = None) -> Parser:
+    """The argument parser of the ``dtmfkit`` command; given the `command` being run, with
+    that command alone (every parser made costs start-up time)."""
     parser = Parser(prog="dtmfkit", description="Render, preview, send and decode DTMF.")
     parser.add_argument("--version", action="version", version=f"dtmfkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    render = commands.add_parser("render", help="render a dtmfOut string to a WAV or FLAC file")
-    render.add_argument("text", metavar="TEXT", nargs="?", help="dtmfOut string, e.g. '1WWW,59#'")
-    render.add_argument("-o", "--output", metavar="OUT", help="output file (.wav or .flac)")
-    batch = render.add_argument_group("batch")
-    batch.add_argument("--batch", metavar="LINES", help="render every line of this text file")
-    batch.add_argument("--out-dir", metavar="DIR", help="folder for --batch output")
-    batch.add_argument("--jobs", type=_integer, default=1, help="threads for --batch (1)")
-    batch.add_argument("--format", choices=["wav", "flac"], default="wav", help="--batch files")
-    _add_profile(render)
-    _add_timing(render)
-    _add_sound(render)
-    render.add_argument(
-        "--subtype", default="PCM_16", choices=list(SUBTYPES), help="sample encoding (PCM_16)"
-    )
-    render.set_defaults(run=_render)
+    if command in (None, "render"):
+        render = commands.add_parser("render", help="render a dtmfOut string to a WAV or FLAC file")
+        render.add_argument(
+            "text", metavar="TEXT", nargs="?", help="dtmfOut string, e.g. '1WWW,59#'"
+        )
+        render.add_argument("-o", "--output", metavar="OUT", help="output file (.wav or .flac)")
+        batch = render.add_argument_group("batch")
+        batch.add_argument("--batch", metavar="LINES", help="render every line of this text file")
+        batch.add_argument("--out-dir", metavar="DIR", help="folder for --batch output")
+        batch.add_argument("--jobs", type=_integer, default=1, help="threads for --batch (1)")
+        batch.add_argument("--format", choices=["wav", "flac"], default="wav", help="--batch files")
+        _add_profile(render)
+        _add_timing(render)
+        _add_sound(render)
+        render.add_argument(
+            "--subtype", default="PCM_16", choices=list(SUBTYPES), help="sample encoding (PCM_16)"
+        )
+        render.set_defaults(run=_render)
 
-    shown = commands.add_parser(
-        "preview",
-        help="show what the far end will hear: timeline, sources, warnings, picture, sound",
-    )
-    shown.add_argument("text", metavar="TEXT")
-    _add_profile(shown)
-    _add_timing(shown)
-    _add_sound(shown)
-    shown.add_argument("--json", action="store_true", help="print the preview as JSON")
-    shown.add_argument("--plot", metavar="FILE.png", help="write a spectrogram picture")
-    shown.add_argument("--wav", metavar="FILE", help="write the audio (.wav or .flac)")
-    shown.add_argument("--play", action="store_true", help="play it (needs dtmfkit[play])")
-    shown.set_defaults(run=_preview)
+    if command in (None, "preview"):
+        shown = commands.add_parser(
+            "preview",
+            help="show what the far end will hear: timeline, sources, warnings, picture, sound",
+        )
+        shown.add_argument("text", metavar="TEXT")
+        _add_profile(shown)
+        _add_timing(shown)
+        _add_sound(shown)
+        shown.add_argument("--json", action="store_true", help="print the preview as JSON")
+        shown.add_argument("--plot", metavar="FILE.png", help="write a spectrogram picture")
+        shown.add_argument("--wav", metavar="FILE", help="write the audio (.wav or .flac)")
+        shown.add_argument("--play", action="store_true", help="play it (needs dtmfkit[play])")
+        shown.set_defaults(run=_preview)
 
-    decode = commands.add_parser("decode", help="find the DTMF keys in an audio file")
-    decode.add_argument(
-        "file",
-        metavar="FILE",
-        help="any file soundfile reads (WAV, FLAC, ...), read in blocks; - for standard input",
-    )
-    decode.add_argument("--channel", type=_integer, default=0, help="channel to read (0)")
-    output = decode.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print timed events as JSON")
-    output.add_argument(
-        "--pauses", action="store_true", help="spell silences as pause characters too"
-    )
-    decode.add_argument(
-        "--gap-ms",
-        type=_number,
-        default=400,
-        help="the gap the audio was made with, to tell it from pauses (400)",
-    )
-    decode.set_defaults(run=_decode)
+    if command in (None, "decode"):
+        decode = commands.add_parser("decode", help="find the DTMF keys in an audio file")
+        decode.add_argument(
+            "file",
+            metavar="FILE",
+            help="any file soundfile reads (WAV, FLAC, ...), read in blocks; - for standard input",
+        )
+        decode.add_argument("--channel", type=_integer, default=0, help="channel to read (0)")
+        output = decode.add_mutually_exclusive_group()
+        output.add_argument("--json", action="store_true", help="print timed events as JSON")
+        output.add_argument(
+            "--pauses", action="store_true", help="spell silences as pause characters too"
+        )
+        decode.add_argument(
+            "--gap-ms",
+            type=_number,
+            default=400,
+            help="the gap the audio was made with, to tell it from pauses (400)",
+        )
+        decode.set_defaults(run=_decode)
 
-    check = commands.add_parser(
-        "verify",
-        help="check a recording against the timeline a dtmfOut string means",
-        description="Lines up the keys heard in RECORDING with the keys of TEXT's timeline "
-        "(an unknown silence before the first allowed) and reports, key by key, start, tone "
-        "length, gap or pause before it, frequencies and levels; and missing and extra keys. "
-        "Exit status: 0 all as meant, 1 not, 2 bad input.",
-    )
-    check.add_argument("recording", metavar="RECORDING", help="audio file (- for stdin)")
-    check.add_argument("text", metavar="TEXT", help="the dtmfOut string that was sent")
-    _add_profile(check)
-    group = check.add_argument_group("timing")
-    group.add_argument("--tone-ms", type=_number, help="tone length (the profile's)")
-    group.add_argument("--gap-ms", type=_number, help="gap between tones (the profile's)")
-    check.add_argument(
-        "--tolerance-ms",
-        type=_number,
-        default=20,
-        help="how far a tone length or gap may lie from the timeline's (20)",
-    )
-    check.add_argument("--channel", type=_integer, default=0, help="channel to read (0)")
-    check.add_argument("--json", action="store_true", help="print the report as JSON")
-    check.set_defaults(run=_verify)
+    if command in (None, "verify"):
+        check = commands.add_parser(
+            "verify",
+            help="check a recording against the timeline a dtmfOut string means",
+            description="Lines up the keys heard in RECORDING with the keys of TEXT's timeline "
+            "(an unknown silence before the first allowed) and reports, key by key, start, tone "
+            "length, gap or pause before it, frequencies and levels; and missing and extra keys. "
+            "Exit status: 0 all as meant, 1 not, 2 bad input.",
+        )
+        check.add_argument("recording", metavar="RECORDING", help="audio file (- for stdin)")
+        check.add_argument("text", metavar="TEXT", help="the dtmfOut string that was sent")
+        _add_profile(check)
+        group = check.add_argument_group("timing")
+        group.add_argument("--tone-ms", type=_number, help="tone length (the profile's)")
+        group.add_argument("--gap-ms", type=_number, help="gap between tones (the profile's)")
+        check.add_argument(
+            "--tolerance-ms",
+            type=_number,
+            default=20,
+            help="how far a tone length or gap may lie from the timeline's (20)",
+        )
+        check.add_argument("--channel", type=_integer, default=0, help="channel to read (0)")
+        check.add_argument("--json", action="store_true", help="print the report as JSON")
+        check.set_defaults(run=_verify)
 
-    send = commands.add_parser(
-        "send",
-        help="send a dtmfOut string into a call (credentials from CATAPULT_* variables)",
-        description="Credentials come from CATAPULT_USER_ID, CATAPULT_API_TOKEN and "
-        "CATAPULT_API_SECRET; CATAPULT_BASE_URL optionally points elsewhere.",
-    )
-    send.add_argument("call_id", metavar="CALL_ID")
-    send.add_argument("text", metavar="TEXT")
-    send.add_argument("--base-url", help="API base URL (https://api.catapult.inetwork.com)")
-    send.add_argument("--timeout", type=_number, help="read timeout in seconds (30)")
-    send.add_argument(
-        "--proxy",
-        metavar="URL",
-        help="send through this proxy (otherwise HTTPS_PROXY and the like, as requests does)",
-    )
-    send.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="print the exact request (credentials redacted) and send nothing",
-    )
-    send.set_defaults(run=_send)
+    if command in (None, "send"):
+        send = commands.add_parser(
+            "send",
+            help="send a dtmfOut string into a call (credentials from CATAPULT_* variables)",
+            description="Credentials come from CATAPULT_USER_ID, CATAPULT_API_TOKEN and "
+            "CATAPULT_API_SECRET; CATAPULT_BASE_URL optionally points elsewhere.",
+        )
+        send.add_argument("call_id", metavar="CALL_ID")
+        send.add_argument("text", metavar="TEXT")
+        send.add_argument("--base-url", help="API base URL (https://api.catapult.inetwork.com)")
+        send.add_argument("--timeout", type=_number, help="read timeout in seconds (30)")
+        send.add_argument(
+            "--proxy",
+            metavar="URL",
+            help="send through this proxy (otherwise HTTPS_PROXY and the like, as requests does)",
+        )
+        send.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="print the exact request (credentials redacted) and send nothing",
+        )
+        send.set_defaults(run=_send)
 
-    emulator = commands.add_parser(
-        "emulator",
-        help="serve the local Catapult emulator; prints export lines for dtmfkit send",
-        description="Serve the Catapult emulator on loopback until Ctrl-C. It prints its URL and "
-        "credentials as export lines to paste into another shell, and logs one line per request "
-        "on stderr. Its token and secret are made up for each run, or taken from "
-        "DTMFKIT_EMULATOR_TOKEN and DTMFKIT_EMULATOR_SECRET.",
-    )
-    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    emulator.add_argument("--port", type=_port, default=0, help="port (0: any free port)")
-    emulator.add_argument("--user-id", default="u-emulator", help="the user it serves")
-    emulator.add_argument(
-        "--call",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="create an active call with this id (repeatable)",
-    )
-    emulator.set_defaults(run=_emulator)
+    if command in (None, "emulator"):
+        emulator = commands.add_parser(
+            "emulator",
+            help="serve the local Catapult emulator; prints export lines for dtmfkit send",
+            description="Serve the Catapult emulator on loopback until Ctrl-C. It prints its URL "
+            "and credentials as export lines to paste into another shell, and logs one line per "
+            "request on stderr. Its token and secret are made up for each run, or taken from "
+            "DTMFKIT_EMULATOR_TOKEN and DTMFKIT_EMULATOR_SECRET.",
+        )
+        emulator.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+        emulator.add_argument("--port", type=_port, default=0, help="port (0: any free port)")
+        emulator.add_argument("--user-id", default="u-emulator", help="the user it serves")
+        emulator.add_argument(
+            "--call",
+            action="append",
+            default=[],
+            metavar="ID",
+            help="create an active call with this id (repeatable)",
+        )
+        emulator.set_defaults(run=_emulator)
 
-    demo = commands.add_parser(
-        "demo", help="render the documentation's examples and send them to the emulator"
-    )
-    demo.add_argument("--out-dir", default="demo-output", help="where to write (demo-output)")
-    demo.set_defaults(run=_demo)
+    if command in (None, "demo"):
+        demo = commands.add_parser(
+            "demo", help="render the documentation's examples and send them to the emulator"
+        )
+        demo.add_argument("--out-dir", default="demo-output", help="where to write (demo-output)")
+        demo.set_defaults(run=_demo)
     return parser
 
 
@@ -526,10 +542,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings: none
     0
     """
-    parser = build_parser()
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(arguments[0] if arguments[:1] and arguments[0] in COMMANDS else None)
     previous = _on_sigterm()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except Terminated:

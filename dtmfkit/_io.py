@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -65,7 +64,7 @@ def file_format(path: str | os.PathLike[str], subtype: object) -> str:
 
     if not isinstance(subtype, str):
         raise TypeError(f"subtype must be a str, not {type(subtype).__name__}")
-    suffix = Path(path).suffix.lower()
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix not in FORMATS:
         raise ParameterError(
             f"cannot tell the audio format of {os.fspath(path)!r}: use a .wav, .flac, .rf64 "

@@ -34,8 +34,8 @@ import itertools
 import math
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -166,27 +166,33 @@ _SERIALS: Final = itertools.count()
 _UINT8: Final = np.dtype(np.uint8)
 
 
-@dataclass(frozen=True, slots=True)
 class _Voicing:
-    """A voice at one rate and dtype: the amplitudes, ramp and tones synthesis needs."""
+    """A voice at one rate and dtype: the amplitudes, ramp and tones synthesis needs.
 
-    rate: int
-    low: float
-    high: float
-    ramp: int
-    ramp_ms: float
-    dtype: np.dtype[Any]
-    _hash: int = field(init=False, repr=False, compare=False)
-    # A number no other voicing has: tables are cached under it, so a lookup hashes ints.
-    serial: int = field(init=False, repr=False, compare=False)
+    Equal voicings hash alike (they key caches); each also has a `serial` no other has, under
+    which its tables are cached, so that a lookup hashes ints. (A plain class: made once per
+    settings, and a dataclass costs start-up time.)
+    """
 
-    def __post_init__(self) -> None:
-        identity = (self.rate, self.low, self.high, self.ramp, self.dtype.str)
-        object.__setattr__(self, "_hash", hash(identity))
-        object.__setattr__(self, "serial", next(_SERIALS))
+    __slots__ = ("_hash", "_identity", "dtype", "high", "low", "ramp", "ramp_ms", "rate", "serial")
+
+    def __init__(
+        self, rate: int, low: float, high: float, ramp: int, ramp_ms: float, dtype: np.dtype[Any]
+    ) -> None:
+        self.rate, self.low, self.high, self.ramp, self.ramp_ms = rate, low, high, ramp, ramp_ms
+        self.dtype = dtype
+        self._identity = (rate, low, high, ramp, dtype.str)
+        self._hash = hash(self._identity)
+        self.serial = next(_SERIALS)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Voicing) and self._identity == other._identity
 
     def __hash__(self) -> int:
         return self._hash
+
+    def __repr__(self) -> str:
+        return f"_Voicing{self._identity}"
 
     def tones(self, length: int, keys: Iterable[int] = range(16)) -> npt.NDArray[Any]:
         """The tones of `keys` at `length` samples, one per row, in `dtype`."""
@@ -249,7 +255,6 @@ def _fits(timing: Timing, voicing: _Voicing) -> None:
         )
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class _Tape:
     """The timing rule in rows of ``row`` samples, for timings of whole samples.
 
@@ -263,22 +268,47 @@ class _Tape:
     ``cut`` samples at the end (the gap after the last key, unless the timing plays it).
     """
 
-    tone: int
-    gap_samples: int
-    keys: bytes | None
-    cut: int
-    row: int
-    per_tone: int
-    table: dict[int, str]
-    gap: str
-    lead: str
-    add: bool
-    gap_after_last: bool
-    # Three characters that are never row numbers: the end of a string, and the two around a
-    # tone's rows until the gaps are placed.
-    markers: tuple[str, str, str]
-    encoding: str
-    dtype: np.dtype[Any]
+    # markers: three characters that are never row numbers: the end of a string, and the two
+    # around a tone's rows until the gaps are placed. (A plain class, compared and hashed by
+    # identity: a dataclass costs start-up time.)
+    __slots__ = (
+        "add",
+        "cut",
+        "dtype",
+        "encoding",
+        "gap",
+        "gap_after_last",
+        "gap_samples",
+        "keys",
+        "lead",
+        "markers",
+        "per_tone",
+        "row",
+        "table",
+        "tone",
+    )
+
+    def __init__(
+        self,
+        tone: int,
+        gap_samples: int,
+        keys: bytes | None,
+        cut: int,
+        row: int,
+        per_tone: int,
+        table: dict[int, str],
+        gap: str,
+        lead: str,
+        add: bool,
+        gap_after_last: bool,
+        markers: tuple[str, str, str],
+        encoding: str,
+        dtype: np.dtype[Any],
+    ) -> None:
+        self.tone, self.gap_samples, self.keys, self.cut = tone, gap_samples, keys, cut
+        self.row, self.per_tone, self.table, self.gap, self.lead = row, per_tone, table, gap, lead
+        self.add, self.gap_after_last, self.markers = add, gap_after_last, markers
+        self.encoding, self.dtype = encoding, dtype
 
     def rows(self, text: str) -> npt.NDArray[np.integer[Any]]:
         """The row numbers of `text`, an accepted string (read-only; cached per text)."""
@@ -374,8 +404,7 @@ def _tape(grammar: Grammar, timing: Timing, rate: int) -> _Tape | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
+class _Plan(NamedTuple):
     """Where tones go in an output: starts, stops and key codes of every tone, and its length."""
 
     length: int
@@ -489,8 +518,7 @@ def _output(out: object, length: int, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
     return out[:length]
 
 
-@dataclass(frozen=True, slots=True)
-class _Synthesis:
+class _Synthesis(NamedTuple):
     """Everything that renders timelines of one grammar, timing and rate in one voice and dtype.
 
     Worked out once per settings: a render of a new string then costs one lookup of this.
@@ -732,8 +760,7 @@ def _many(sources: object, function: str) -> list[Any]:
     return list(sources)
 
 
-@dataclass(frozen=True, slots=True)
-class _BatchPlan:
+class _BatchPlan(NamedTuple):
     """Many sources end to end: their tones, the offset of each rendering, its rate and timings."""
 
     plan: _Plan

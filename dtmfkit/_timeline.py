@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -268,6 +267,8 @@ class Timeline:
 
     def to_json(self, **kwargs: Any) -> str:
         """:meth:`to_dict` as a JSON string; keyword arguments go to :func:`json.dumps`."""
+        import json
+
         return json.dumps(self.to_dict(), **kwargs)
 
     def format(self) -> str:
