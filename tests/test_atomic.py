@@ -16,7 +16,7 @@ def test_a_failure_leaves_the_target_as_it_was(tmp_path: Path) -> None:
 
     def fail_midway() -> None:
         with replacing(target) as temporary:
-            temporary.write_bytes(b"half")
+            Path(temporary).write_bytes(b"half")
             raise RuntimeError("stop")
 
     with pytest.raises(RuntimeError):
@@ -28,7 +28,7 @@ def test_a_failure_leaves_the_target_as_it_was(tmp_path: Path) -> None:
 def test_an_interrupt_leaves_no_temporary(tmp_path: Path) -> None:
     def interrupted() -> None:
         with replacing(tmp_path / "a.txt") as temporary:
-            temporary.write_bytes(b"half")
+            Path(temporary).write_bytes(b"half")
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
