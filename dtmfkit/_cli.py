@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import threading
@@ -73,6 +74,23 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"not a port (0 to 65535): {text!r}")
     return port
+
+
+def _add_output_flags(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """``-q`` and ``-v``, before the command or after it (there without a default, so as not
+    to undo the one given before)."""
+    default: Any = False if top else argparse.SUPPRESS
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="print only results and errors"
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="also log each request and retry on stderr",
+    )
 
 
 def _add_profile(parser: argparse.ArgumentParser) -> None:
@@ -146,15 +164,70 @@ def _render(args: argparse.Namespace) -> int:
         return _render_batch(args)
     if args.text is None or args.output is None:
         raise UsageError("dtmfkit render: give TEXT and -o OUT, or --batch LINES --out-dir DIR")
-    from dtmfkit._io import render_to_file
+    from dtmfkit._synth import rendering
 
     settings = _settings(args, "render")
-    timeline = render_to_file(args.output, args.text, subtype=args.subtype, **_values(settings))
-    print(
-        f"wrote {args.output}: {timeline.length} samples, {timeline.duration:.3f} s "
-        f"at {timeline.rate} Hz ({args.subtype})"
+    to_stdout = args.output == "-"
+    if to_stdout and sys.stdout.isatty():
+        raise UsageError("dtmfkit render: -o - writes audio to standard output: redirect it")
+    from dtmfkit._io import SUBTYPES, encoded, file_format, write
+
+    target = f"audio.{args.format}" if to_stdout else args.output
+    file_format(target, args.subtype)  # before any work: a bad suffix or subtype is bad input
+    timeline, voice, audio = rendering(
+        "render",
+        args.text,
+        dtype=SUBTYPES[args.subtype],
+        options={},
+        **_values(settings),
     )
+    _warn(args, timeline, voice)
+    if to_stdout:
+        fmt = "WAV" if args.format == "wav" else "FLAC"
+        data = encoded(audio, rate=timeline.rate, fmt=fmt, subtype=args.subtype)
+        sys.stdout.buffer.write(data)
+    else:
+        write(args.output, audio, rate=timeline.rate, subtype=args.subtype)
+    summary = {
+        "output": args.output,
+        "samples": timeline.length,
+        "seconds": timeline.duration,
+        "rate": timeline.rate,
+        "subtype": args.subtype,
+        "warnings": [w.code for w in _warnings(timeline, voice)],
+    }
+    line = (
+        f"wrote {'standard output' if to_stdout else args.output}: {timeline.length} samples, "
+        f"{timeline.duration:.3f} s at {timeline.rate} Hz ({args.subtype})"
+    )
+    _report(args, summary, line, to_stderr=to_stdout)
     return 0
+
+
+def _warnings(timeline: Any, voice: Any) -> list[Any]:
+    from dtmfkit._preview import warnings_of
+
+    return warnings_of(timeline, voice)
+
+
+def _warn(args: argparse.Namespace, timeline: Any, voice: Any) -> None:
+    """Preview's warnings, on stderr (unless ``-q``): a file that will not be heard as meant
+    is still written, but not without a word."""
+    for warning in _warnings(timeline, voice):
+        _say(args, f"dtmfkit: warning: {_as_typed(warning.message)}")
+
+
+def _report(
+    args: argparse.Namespace, summary: dict[str, Any], line: str, *, to_stderr: bool = False
+) -> None:
+    """What a command did: `summary` as JSON with ``--json``, else `line` (unless ``-q``); on
+    stderr when standard output carries the result itself."""
+    if getattr(args, "json", False):
+        import json
+
+        print(json.dumps(summary), file=sys.stderr if to_stderr else sys.stdout)
+    elif not getattr(args, "quiet", False):
+        print(line, file=sys.stderr if to_stderr else sys.stdout)
 
 
 def _render_batch(args: argparse.Namespace) -> int:
@@ -163,10 +236,24 @@ def _render_batch(args: argparse.Namespace) -> int:
     if args.out_dir is None:
         raise UsageError("dtmfkit render: --batch needs --out-dir DIR")
     from dtmfkit._batch import progress_bar, read_lines, render_lines
+    from dtmfkit._errors import DtmfSyntaxError
 
     settings = _settings(args, "render")
-    lines = read_lines(args.batch)  # once: the file may be a pipe
-    bar = progress_bar(len(lines))
+    name = "standard input" if args.batch == "-" else args.batch
+    # Read once (the input may be a pipe), and check every line before writing anything:
+    # bad input writes nothing.
+    lines = read_lines(sys.stdin.buffer if args.batch == "-" else args.batch)
+    bad = []
+    for number, text in lines:
+        try:
+            settings.profile.grammar.check(text)
+        except DtmfSyntaxError as exc:
+            bad.append(f"{name}:{number}: {exc}")
+    if bad:
+        for message in bad[:-1]:
+            print(message, file=sys.stderr)
+        raise UsageError(f"dtmfkit render: {bad[-1]} ({len(bad)} bad line(s); nothing written)")
+    bar = None if getattr(args, "quiet", False) else progress_bar(len(lines))
     try:
         report = render_lines(
             lines,
@@ -180,20 +267,33 @@ def _render_batch(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    for bad in report.bad:
-        print(f"{args.batch}:{bad.line}: {bad.message}", file=sys.stderr)
-    print(
+    summary = {
+        "out_dir": args.out_dir,
+        "files": [str(path) for path in report.written],
+        "seconds": report.seconds,
+        "index": None if report.index is None else str(report.index),
+    }
+    line = (
         f"wrote {len(report.written)} files ({report.seconds:.3f} s of audio) and "
         f"{report.index} to {args.out_dir}"
-        + (f"; {len(report.bad)} bad line(s) skipped" if report.bad else "")
     )
-    return 2 if report.bad else 0
+    _report(args, summary, line)
+    return 0
 
 
 def _preview(args: argparse.Namespace) -> int:
     from dtmfkit._preview import preview
 
     settings = _settings(args, "preview")
+    # Every file name checked before anything is printed or drawn.
+    if args.plot:
+        from dtmfkit.plot import picture_format
+
+        picture_format(args.plot)
+    if args.wav:
+        from dtmfkit._io import file_format
+
+        file_format(args.wav, "PCM_16")
     shown = preview(args.text, **_values(settings))
     print(shown.to_json(indent=2) if args.json else shown.format(), flush=True)
     if not (args.wav or args.plot or args.play):
@@ -207,13 +307,13 @@ def _preview(args: argparse.Namespace) -> int:
         from dtmfkit._io import write
 
         write(args.wav, audio, rate=shown.timeline.rate)
-        print(f"wrote {args.wav}", file=sys.stderr)
+        _say(args, f"wrote {args.wav}")
     if args.plot:
         # matplotlib loads only when a picture is asked for.
         from dtmfkit.plot import save_figure, spectrogram_of
 
         save_figure(args.plot, spectrogram_of(shown.timeline, audio))
-        print(f"wrote {args.plot}", file=sys.stderr)
+        _say(args, f"wrote {args.plot}")
     if args.play:
         from dtmfkit._play import play
 
@@ -221,9 +321,9 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
-def _heard(path: str, channel: int) -> tuple[list[Any], int, int]:
+def _heard(path: str, channel: int) -> tuple[list[Any], int, int, int]:
     """The detections in an audio file (or ``-``, standard input), read in blocks; with its
-    rate and length in frames. An unreadable file is bad input."""
+    rate, length in frames and number of channels. An unreadable file is bad input."""
     from dtmfkit._detect import Detector
     from dtmfkit._io import AudioStream
 
@@ -231,7 +331,7 @@ def _heard(path: str, channel: int) -> tuple[list[Any], int, int]:
         with AudioStream(path, channel=channel) as stream:
             detector = Detector(stream.rate)
             found = [d for block in stream for d in detector.feed(block)]
-            return found + detector.finish(), stream.rate, stream.frames
+            return found + detector.finish(), stream.rate, stream.frames, stream.channels
     except AudioFileError as exc:
         # The input is what is wrong here: bad input, not a failed operation.
         raise ParameterError(str(exc)) from exc
@@ -240,7 +340,14 @@ def _heard(path: str, channel: int) -> tuple[list[Any], int, int]:
 def _decode(args: argparse.Namespace) -> int:
     from dtmfkit._detect import spell
 
-    detections, rate, frames = _heard(args.file, args.channel)
+    detections, rate, frames, channels = _heard(args.file, args.channel)
+    if not detections and channels > 1:
+        others = ", ".join(str(c) for c in range(channels) if c != args.channel)
+        _say(
+            args,
+            f"dtmfkit: no DTMF on channel {args.channel} of {channels}; "
+            f"try --channel {others if channels == 2 else '{' + others + '}'}",
+        )
     if args.json:
         import json
 
@@ -290,13 +397,30 @@ def _send(args: argparse.Namespace) -> int:
             for name, placeholder in zip(names, ("USER_ID", "TOKEN", "SECRET"), strict=True)
         )
         with CatapultClient(user, token, secret, **options) as client:
-            print(format_request(client.build_request(args.call_id, args.text)))
+            prepared = client.build_request(args.call_id, args.text)
+            if args.json:
+                import json
+
+                from dtmfkit._http import redact_headers
+
+                body = prepared.body or b""
+                request = {
+                    "method": prepared.method,
+                    "url": prepared.url,
+                    "headers": dict(redact_headers(prepared.headers)),
+                    "body": body.decode() if isinstance(body, bytes) else body,
+                }
+                print(json.dumps(request))
+            else:
+                print(format_request(prepared))
         if missing:
             print(f"dtmfkit: {', '.join(missing)} not set: placeholders shown", file=sys.stderr)
         return 0
     with CatapultClient.from_env(**options) as client:
         result = client.send_dtmf(args.call_id, args.text)
-    print(f"sent {result.sequence.text!r} to call {args.call_id}: HTTP {result.status}")
+    summary = {"call_id": args.call_id, "dtmfOut": result.sequence.text, "status": result.status}
+    line = f"sent {result.sequence.text!r} to call {args.call_id}: HTTP {result.status}"
+    _report(args, summary, line)
     return 0
 
 
@@ -385,14 +509,20 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = ("render", "preview", "decode", "verify", "send", "emulator", "demo")
+COMMANDS = ("render", "preview", "decode", "verify", "send", "emulator", "demo", "completion")
 
 
 def build_parser(command: str | None = None) -> Parser:
     """The argument parser of the ``dtmfkit`` command; given the `command` being run, with
     that command alone (every parser made costs start-up time)."""
-    parser = Parser(prog="dtmfkit", description="Render, preview, send and decode DTMF.")
+    parser = Parser(
+        prog="dtmfkit",
+        description="Render, preview, send and decode DTMF.",
+        epilog="Exit status: 0 done, 1 an operation failed, 2 bad input (nothing done). "
+        "Shell completion: dtmfkit completion bash|zsh|tcsh.",
+    )
     parser.add_argument("--version", action="version", version=f"dtmfkit {__version__}")
+    _add_output_flags(parser, top=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     if command in (None, "render"):
@@ -400,18 +530,34 @@ def build_parser(command: str | None = None) -> Parser:
         render.add_argument(
             "text", metavar="TEXT", nargs="?", help="dtmfOut string, e.g. '1WWW,59#'"
         )
-        render.add_argument("-o", "--output", metavar="OUT", help="output file (.wav or .flac)")
+        render.add_argument(
+            "-o",
+            "--output",
+            metavar="OUT",
+            help="output file (.wav, .flac, .rf64, .w64); - writes to standard output",
+        )
+        render.add_argument(
+            "--format",
+            choices=["wav", "flac"],
+            default="wav",
+            help="format of -o - and of --batch files (wav)",
+        )
+        render.add_argument("--json", action="store_true", help="print what was written as JSON")
         batch = render.add_argument_group("batch")
-        batch.add_argument("--batch", metavar="LINES", help="render every line of this text file")
+        batch.add_argument(
+            "--batch",
+            metavar="LINES",
+            help="render every line of this text file (- reads standard input)",
+        )
         batch.add_argument("--out-dir", metavar="DIR", help="folder for --batch output")
         batch.add_argument("--jobs", type=_integer, default=1, help="threads for --batch (1)")
-        batch.add_argument("--format", choices=["wav", "flac"], default="wav", help="--batch files")
         _add_profile(render)
         _add_timing(render)
         _add_sound(render)
         render.add_argument(
             "--subtype", default="PCM_16", choices=list(SUBTYPES), help="sample encoding (PCM_16)"
         )
+        _add_output_flags(render, top=False)
         render.set_defaults(run=_render)
 
     if command in (None, "preview"):
@@ -419,14 +565,19 @@ def build_parser(command: str | None = None) -> Parser:
             "preview",
             help="show what the far end will hear: timeline, sources, warnings, picture, sound",
         )
-        shown.add_argument("text", metavar="TEXT")
+        shown.add_argument("text", metavar="TEXT", help="dtmfOut string, e.g. '1WWW,59#'")
         _add_profile(shown)
         _add_timing(shown)
         _add_sound(shown)
         shown.add_argument("--json", action="store_true", help="print the preview as JSON")
-        shown.add_argument("--plot", metavar="FILE.png", help="write a spectrogram picture")
+        shown.add_argument(
+            "--plot",
+            metavar="FILE",
+            help="write a spectrogram picture (.png, .svg or .pdf; needs dtmfkit[plot])",
+        )
         shown.add_argument("--wav", metavar="FILE", help="write the audio (.wav or .flac)")
         shown.add_argument("--play", action="store_true", help="play it (needs dtmfkit[play])")
+        _add_output_flags(shown, top=False)
         shown.set_defaults(run=_preview)
 
     if command in (None, "decode"):
@@ -448,6 +599,7 @@ def build_parser(command: str | None = None) -> Parser:
             default=400,
             help="the gap the audio was made with, to tell it from pauses (400)",
         )
+        _add_output_flags(decode, top=False)
         decode.set_defaults(run=_decode)
 
     if command in (None, "verify"):
@@ -473,6 +625,7 @@ def build_parser(command: str | None = None) -> Parser:
         )
         check.add_argument("--channel", type=_integer, default=0, help="channel to read (0)")
         check.add_argument("--json", action="store_true", help="print the report as JSON")
+        _add_output_flags(check, top=False)
         check.set_defaults(run=_verify)
 
     if command in (None, "send"):
@@ -482,8 +635,8 @@ def build_parser(command: str | None = None) -> Parser:
             description="Credentials come from CATAPULT_USER_ID, CATAPULT_API_TOKEN and "
             "CATAPULT_API_SECRET; CATAPULT_BASE_URL optionally points elsewhere.",
         )
-        send.add_argument("call_id", metavar="CALL_ID")
-        send.add_argument("text", metavar="TEXT")
+        send.add_argument("call_id", metavar="CALL_ID", help="the call to play the keys into")
+        send.add_argument("text", metavar="TEXT", help="dtmfOut string, e.g. '1WWW,59#'")
         send.add_argument("--base-url", help="API base URL (https://api.catapult.inetwork.com)")
         send.add_argument("--timeout", type=_number, help="read timeout in seconds (30)")
         send.add_argument(
@@ -491,11 +644,13 @@ def build_parser(command: str | None = None) -> Parser:
             metavar="URL",
             help="send through this proxy (otherwise HTTPS_PROXY and the like, as requests does)",
         )
+        send.add_argument("--json", action="store_true", help="print the result as JSON")
         send.add_argument(
             "--dry-run",
             action="store_true",
             help="print the exact request (credentials redacted) and send nothing",
         )
+        _add_output_flags(send, top=False)
         send.set_defaults(run=_send)
 
     if command in (None, "emulator"):
@@ -517,6 +672,7 @@ def build_parser(command: str | None = None) -> Parser:
             metavar="ID",
             help="create an active call with this id (repeatable)",
         )
+        _add_output_flags(emulator, top=False)
         emulator.set_defaults(run=_emulator)
 
     if command in (None, "demo"):
@@ -524,8 +680,33 @@ def build_parser(command: str | None = None) -> Parser:
             "demo", help="render the documentation's examples and send them to the emulator"
         )
         demo.add_argument("--out-dir", default="demo-output", help="where to write (demo-output)")
+        _add_output_flags(demo, top=False)
         demo.set_defaults(run=_demo)
+
+    if command in (None, "completion"):
+        completion = commands.add_parser(
+            "completion",
+            help="print a shell completion script (needs dtmfkit[completion])",
+            description="Print a completion script for SHELL, made by shtab from this parser. "
+            "bash: dtmfkit completion bash > ~/.local/share/bash-completion/completions/dtmfkit; "
+            'zsh: dtmfkit completion zsh > "${fpath[1]}/_dtmfkit".',
+        )
+        completion.add_argument("shell", choices=["bash", "zsh", "tcsh"], help="the shell")
+        _add_output_flags(completion, top=False)
+        completion.set_defaults(run=_completion)
     return parser
+
+
+def _completion(args: argparse.Namespace) -> int:
+    try:
+        import shtab
+    except ImportError:
+        raise MissingDependencyError(
+            "shell completion needs shtab: pip install 'dtmfkit[completion]'"
+        ) from None
+    script: str = shtab.complete(build_parser(), shell=args.shell)
+    print(script)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -545,10 +726,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(arguments[0] if arguments[:1] and arguments[0] in COMMANDS else None)
     previous = _on_sigterm()
+    logging_to = None
     try:
         args = parser.parse_args(arguments)
+        logging_to = _configure_output(args)
         run: Callable[[argparse.Namespace], int] = args.run
-        return run(args)
+        status = run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return status
+    except BrokenPipeError:
+        return _closed_pipe()
     except Terminated:
         return _fail("dtmfkit: terminated", 128 + signal.SIGTERM)
     except UsageError as exc:
@@ -564,6 +751,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if logging_to is not None:
+            import logging
+
+            logging.getLogger("dtmfkit").removeHandler(logging_to)
 
 
 class Terminated(BaseException):
@@ -582,5 +773,77 @@ def _on_sigterm() -> Any:
 
 
 def _fail(message: str, status: int) -> int:
-    print(" ".join(message.split()), file=sys.stderr)
+    print(" ".join(_as_typed(message).split()), file=sys.stderr)
     return status
+
+
+#: The flags that set what the library calls by these names.
+_FLAGS = {
+    name: "--" + name.replace("_", "-")
+    for name in (
+        "rate",
+        "tone_ms",
+        "gap_ms",
+        "level_dbm0",
+        "twist_db",
+        "ramp_ms",
+        "tolerance_ms",
+        "channel",
+        "jobs",
+        "timeout",
+        "base_url",
+    )
+}
+#: Advice for the library's caller that has no flag on the command line.
+_ADVICE = {"(use https, or allow insecure http)": "(use https: plain http goes only to loopback)"}
+_PYTHON_NAME = re.compile(r"\b(" + "|".join(_FLAGS) + r")(=| must\b)")
+
+
+def _as_typed(message: str) -> str:
+    """A message in the words the user typed: ``--level-dbm0 3.5``, not ``level_dbm0=3.5``.
+
+    Examples
+    --------
+    >>> _as_typed("level_dbm0=3.5 with twist_db=2 would clip; a rate above 3266 Hz")
+    '--level-dbm0 3.5 with --twist-db 2 would clip; a rate above 3266 Hz'
+    >>> _as_typed("tone_ms must be more than 0")
+    '--tone-ms must be more than 0'
+    """
+
+    def flag(match: re.Match[str]) -> str:
+        return _FLAGS[match[1]] + (" " if match[2] == "=" else match[2])
+
+    for advice, typed in _ADVICE.items():
+        message = message.replace(advice, typed)
+    return _PYTHON_NAME.sub(flag, message)
+
+
+def _closed_pipe() -> int:
+    """The reader of standard output went away (``dtmfkit ... | head``): end quietly, with
+    the status of a process that SIGPIPE ended, as shells report it (128 + 13)."""
+    # Python would try to flush stdout again at exit, and fail again: point it at nothing.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + 13
+
+
+def _configure_output(args: argparse.Namespace) -> Any:
+    """``-v``: dtmfkit's log (each request sent, each retry) on stderr; the handler, for
+    :func:`main` to remove when the command is done."""
+    if not getattr(args, "verbose", False):
+        return None
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("dtmfkit: %(message)s"))
+    log = logging.getLogger("dtmfkit")
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    return handler
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    """An informational line on stderr, unless ``-q``."""
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)

@@ -568,6 +568,7 @@ def deliver(
             pause = policy.pause(used[budget])
             if used[budget] >= getattr(policy, budget) or time.monotonic() + pause > ends:
                 raise
+            log.debug("%s; sending again in %.1f s", redact(str(failure), secrets), pause)
             sleep(pause)
             used[budget] += 1
             retries += 1
@@ -589,6 +590,7 @@ def deliver(
                 raise error
         if time.monotonic() + wait > ends:
             raise error
+        log.debug("%s; sending again in %.1f s", redact(str(error), secrets), wait)
         sleep(wait)
         used[budget_name] += 1
         retries += 1

@@ -116,36 +116,65 @@ def write(
     >>> dtmfkit.read(target)[0].size
     1600
     """
-    import soundfile as sf
-
     fmt = file_format(path, subtype)
     checked_rate = sample_rate(rate)
     if not isinstance(audio, np.ndarray) or audio.ndim != 1:
         raise TypeError("audio must be a 1-D numpy array of samples")
     fmt = _container(path, fmt, audio.size, subtype)
+    with replacing(path) as temporary:
+        _encode(temporary, audio, checked_rate, fmt, subtype, repr(os.fspath(path)))
+
+
+def encoded(audio: npt.NDArray[Any], *, rate: int, fmt: str, subtype: str = "PCM_16") -> bytes:
+    """Mono audio as the bytes of a whole file in `fmt` ("WAV" or "FLAC"; a WAV past 4 GiB
+    is RF64): for standard output, which cannot be written as a file is (WAV's header is
+    written last, at the start).
+
+    Examples
+    --------
+    >>> import dtmfkit
+    >>> data = encoded(dtmfkit.render("5"), rate=8000, fmt="WAV")
+    >>> data[:4], len(data)
+    (b'RIFF', 3244)
+    """
+    import io
+
+    suffix = {"WAV": "audio.wav", "FLAC": "audio.flac"}.get(fmt)
+    if suffix is None:
+        raise ParameterError(f"format must be WAV or FLAC, got {fmt!r}")
+    file_format(suffix, subtype)
+    checked_rate = sample_rate(rate)
+    if not isinstance(audio, np.ndarray) or audio.ndim != 1:
+        raise TypeError("audio must be a 1-D numpy array of samples")
+    buffer = io.BytesIO()
+    _encode(buffer, audio, checked_rate, _container(suffix, fmt, audio.size, subtype), subtype, "")
+    return buffer.getvalue()
+
+
+def _encode(
+    target: Any, audio: npt.NDArray[Any], rate: int, fmt: str, subtype: str, name: str
+) -> None:
+    """Write `audio` whole into `target` (a path or a seekable binary file), and check that it
+    all arrived: libsndfile reports some write errors only as a short count, which soundfile
+    checks with an assert (gone under ``python -O``); the file itself must say so."""
+    import soundfile as sf
+
     if audio.dtype.kind == "f" and subtype in _INTEGER_BITS:
         audio = to_integers(audio, _INTEGER_BITS[subtype])
-    with replacing(path) as temporary:
-        try:
-            with sf.SoundFile(
-                temporary, "w", checked_rate, 1, subtype=subtype, format=fmt
-            ) as sound:
-                # A block at a time: Ctrl-C and SIGTERM are handled between two blocks, not
-                # after one C call that writes gigabytes.
-                for first in range(0, audio.size, _BLOCK):
-                    sound.write(audio[first : first + _BLOCK])
-            # libsndfile reports some write errors only as a short count, which soundfile
-            # checks with an assert (gone under python -O): the file itself must say so.
-            frames = sf.info(temporary).frames
-        except (sf.SoundFileError, AssertionError) as exc:
-            raise AudioFileError(
-                f"cannot write {os.fspath(path)!r}: {exc or 'short write'}"
-            ) from exc
-        if frames != audio.size:
-            raise AudioFileError(
-                f"cannot write {os.fspath(path)!r}: only {frames} of {audio.size} frames reached "
-                "the file"
-            )
+    what = f"cannot write {name}" if name else "cannot encode the audio"
+    try:
+        with sf.SoundFile(target, "w", rate, 1, subtype=subtype, format=fmt) as sound:
+            # A block at a time: Ctrl-C and SIGTERM are handled between two blocks, not
+            # after one C call that writes gigabytes.
+            for first in range(0, audio.size, _BLOCK):
+                sound.write(audio[first : first + _BLOCK])
+        if not isinstance(target, str):
+            target.seek(0)
+        frames = sf.info(target).frames
+    except (sf.SoundFileError, AssertionError) as exc:
+        raise AudioFileError(f"{what}: {exc or 'short write'}") from exc
+    if frames != audio.size:
+        raise AudioFileError(f"{what}: only {frames} of {audio.size} frames reached the file")
 
 
 _SAMPLE_BYTES: Final = {"PCM_16": 2, "PCM_24": 3, "FLOAT": 4, "ULAW": 1, "ALAW": 1}
@@ -286,7 +315,8 @@ class AudioStream:
     read as it comes, which libsndfile can do for WAV (and AU, CAF) but not for FLAC.
     Use it as a context manager; iterate for blocks of samples (int16 for files of 16 bits or
     fewer, int32 for 24 and 32 bits, float32 for the rest: what :class:`~dtmfkit.Detector`
-    and :func:`~dtmfkit.detect` take); `frames` counts what was read.
+    and :func:`~dtmfkit.detect` take); `frames` counts what was read, `rate` and `channels`
+    are the file's.
 
     Parameters
     ----------
@@ -329,6 +359,7 @@ class AudioStream:
         self._block = block_frames
         self.frames = 0
         self.rate = 0
+        self.channels = 0
         self._file: Any = None
         self._dtype = "float32"
 
@@ -341,6 +372,13 @@ class AudioStream:
             import sys
 
             source, closefd = sys.stdin.fileno(), False
+        else:
+            # libsndfile says only "System error." of a file that is not there.
+            try:
+                with open(self._path, "rb"):
+                    pass
+            except OSError as exc:
+                raise AudioFileError(f"cannot read {self.name}: {exc.strerror or exc}") from exc
         try:
             self._file = sf.SoundFile(source, closefd=closefd)
         except (OSError, sf.SoundFileError, RuntimeError) as exc:
@@ -355,6 +393,7 @@ class AudioStream:
                 f"{self.name} has {channels} channel(s); there is no channel {self._channel}"
             )
         self.rate = int(self._file.samplerate)
+        self.channels = int(self._file.channels)
         # Read in the narrowest type that holds the file's samples: 16-bit files as int16
         # (a quarter of the memory traffic of float64), deeper integers as int32.
         subtype = str(self._file.subtype)

@@ -130,7 +130,8 @@ def shown(value: object) -> str:
     """
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 100:
         return f"an integer of {value.bit_length()} bits"
-    text = repr(value)
+    # A number typed on the command line arrives as a Decimal: shown as typed.
+    text = str(value) if isinstance(value, Decimal) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -137,7 +137,9 @@ class Preview:
         return self.format()
 
 
-def _warnings(timeline: Timeline, voice: Voice) -> list[PreviewWarning]:
+def warnings_of(timeline: Timeline, voice: Voice) -> list[PreviewWarning]:
+    """Every reason the far end may not hear `timeline`, sounded in `voice`, as meant (what
+    :func:`preview` and ``dtmfkit render`` warn of)."""
     found = []
     timing, rate, profile = timeline.timing, timeline.rate, timeline.profile
     level_dbm0, twist_db = voice.level_dbm0, voice.twist_db
@@ -265,4 +267,4 @@ def preview(
     timeline, settings = timeline_and_settings(
         "preview", source, rate, profile, timing, voice, options
     )
-    return Preview(timeline, settings.voice, tuple(_warnings(timeline, settings.voice)))
+    return Preview(timeline, settings.voice, tuple(warnings_of(timeline, settings.voice)))

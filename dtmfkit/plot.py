@@ -1,23 +1,35 @@
 """Spectrogram pictures of DTMF strings (the ``plot`` extra: ``pip install 'dtmfkit[plot]'``).
 
-The short-time spectrum is computed with numpy (Hann frames); the picture is drawn with
-matplotlib's object API (no pyplot, no display needed). Each key is labelled at its onset, pauses
-are shaded, and the eight Q.23 frequencies are the y ticks.
+The short-time spectrum is computed with numpy; the picture is drawn with matplotlib's object
+API (no pyplot, no display needed), and shows itself in a notebook. What it shows:
+
+- the level of every frequency in dBm0, on a colour bar, so that a tone's level and the twist
+  can be read (a steady tone shows at its own level);
+- 80 ms Blackman frames, every 10 ms or so: the 697 and 770 Hz bands apart (73 Hz, where the
+  window is 90 dB down), and nothing below 100 Hz that the signal does not hold (the window's
+  leakage is 120 dB down there);
+- every key labelled above its tone, every pause character shaded and bounded on its own,
+  characters a profile skips (Asterisk's ``,``) drawn where they stand, a legend;
+- the eight Q.23 frequencies, 0 Hz and the top of the axis as y ticks.
+
+Pictures are written as PNG, SVG or PDF, as the file name says.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from dtmfkit._atomic import write_bytes
-from dtmfkit._errors import MissingDependencyError
-from dtmfkit._grammar import Pause, Sequence
+from dtmfkit._errors import MissingDependencyError, ParameterError
+from dtmfkit._grammar import Pause, Sequence, Skipped
 from dtmfkit._keypad import HIGH_GROUP_HZ, LOW_GROUP_HZ
+from dtmfkit._limits import FULL_SCALE_DBM0
 from dtmfkit._synth import rendering
 from dtmfkit._timeline import Timeline
 
@@ -31,38 +43,89 @@ if TYPE_CHECKING:
     from dtmfkit._timing import Timing
     from dtmfkit._voice import Voice
 
-__all__ = ["save_figure", "save_spectrogram", "spectrogram", "spectrogram_of"]
+__all__ = [
+    "FORMATS",
+    "picture_format",
+    "save_figure",
+    "save_spectrogram",
+    "spectrogram",
+    "spectrogram_of",
+]
 
 #: Pixels per inch of saved pictures.
 DPI = 100
+#: Picture formats by file suffix.
+FORMATS: Final = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+#: Frame length, seconds: 73 Hz (697 to 770) is then well clear of the window's main lobe.
+FRAME_S: Final = 0.080
+#: Levels drawn: from this many dB below the loudest to the loudest.
+RANGE_DB: Final = 50.0
+
+# A picture is at most this many frames wide (about its width in pixels); longer audio hops
+# further between frames.
+_MAX_FRAMES = 1000
+_PAUSE_COLOUR = "#5fb3ff"
+_SKIPPED_COLOUR = "#ffd166"
 
 
-# A picture is at most this many frames wide; longer audio hops further between frames.
-_MAX_FRAMES = 4000
-
-
-def _power(
-    audio: npt.NDArray[Any], rate: int, segment: int, max_hz: float
+def _levels(
+    audio: npt.NDArray[Any], rate: int, max_hz: float
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Frequencies up to `max_hz`, frame centre times and power of Hann frames.
+    """Frequencies up to `max_hz`, frame centre times, and levels in dBm0 (a steady sine
+    shows at its level at its frequency) of Blackman frames.
 
-    Frames hop a quarter frame, or further for long audio: memory does not grow with the rate
-    or the length (a few thousand frames of the bins drawn).
+    Frames hop about 10 ms, or further for long audio: memory does not grow with the rate or
+    the length (a few thousand frames of the bins drawn). Frames are zero-padded to four times
+    their length, for a smooth frequency axis.
     """
-    signal = np.asarray(audio, dtype=np.float64)
-    hop = max(1, segment // 4, -(-signal.size // _MAX_FRAMES))
-    padded = np.concatenate([np.zeros(segment // 2), signal, np.zeros(segment // 2)])
+    raw = np.asarray(audio)
+    segment = max(16, round(FRAME_S * rate))
+    hop = max(1, round(0.010 * rate), -(-raw.size // _MAX_FRAMES))
+    # One copy of the audio: in float64, full scale 1 (integers by their width), half a frame
+    # of silence either side.
+    padded = np.zeros(raw.size + 2 * (segment // 2))
+    padded[segment // 2 : segment // 2 + raw.size] = raw
+    if np.issubdtype(raw.dtype, np.signedinteger):
+        padded /= float(2 ** (8 * raw.dtype.itemsize - 1))
     count = max(1, (padded.size - segment) // hop + 1)
-    freqs = np.fft.rfftfreq(segment, 1 / rate)
-    kept = int(np.searchsorted(freqs, max_hz, side="right")) + 1
+    size = 1 << (4 * segment - 1).bit_length()
+    freqs = np.fft.rfftfreq(size, 1 / rate)
+    kept = min(freqs.size, int(np.searchsorted(freqs, max_hz, side="right")) + 1)
     frames = np.lib.stride_tricks.sliding_window_view(padded, segment)[::hop][:count]
-    window = np.hanning(segment)
-    power = np.empty((count, min(kept, freqs.size)))
-    for first in range(0, count, 256):
-        block = np.fft.rfft(frames[first : first + 256] * window, axis=1)[:, : power.shape[1]]
-        power[first : first + 256] = np.abs(block) ** 2
+    window = np.blackman(segment)
+    # A sine of amplitude a peaks at a * sum(window) / 2 in the transform.
+    scale = 2 / float(np.sum(window))
+    levels = np.empty((count, kept))
+    # Frames in blocks of about 8 MB of spectrum, whatever the rate.
+    rows = max(1, (8 << 20) // (16 * size))
+    for first in range(0, count, rows):
+        block = np.fft.rfft(frames[first : first + rows] * window, n=size, axis=1)[:, :kept]
+        levels[first : first + rows] = 20 * np.log10(np.abs(block) * scale + 1e-12)
+    levels += FULL_SCALE_DBM0
     times: npt.NDArray[np.float64] = np.arange(count) * hop / rate
-    return freqs[: power.shape[1]].astype(np.float64), times, power.T
+    return freqs[:kept].astype(np.float64), times, levels.T
+
+
+@functools.cache
+def _figure_class() -> type[Figure]:
+    """matplotlib's Figure, which a notebook shows as a picture without ``%matplotlib``."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise MissingDependencyError(
+            "plotting needs matplotlib: pip install 'dtmfkit[plot]'"
+        ) from None
+
+    class Picture(Figure):
+        """A Figure that IPython displays as PNG (no pyplot, no inline backend needed)."""
+
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=DPI)
+            return buffer.getvalue()
+
+    Picture.__qualname__ = Picture.__name__ = "Figure"
+    return Picture
 
 
 def spectrogram(
@@ -75,7 +138,8 @@ def spectrogram(
     max_hz: float = 2000.0,
     **options: Unpack[RenderOptions],
 ) -> Figure:
-    """A matplotlib figure of the spectrogram of a DTMF string, keys labelled, pauses shaded.
+    """A matplotlib figure of the spectrogram of a DTMF string: levels in dBm0, keys labelled,
+    pauses shaded (see the module's description).
 
     Parameters
     ----------
@@ -99,7 +163,7 @@ def spectrogram(
     --------
     >>> figure = spectrogram("1WWW,59#")
     >>> [text.get_text() for text in figure.axes[0].texts]
-    ['1', 'WWW,', '5', '9', '#']
+    ['1', 'W', 'W', 'W', ',', '5', '9', '#']
     """
     timeline, _, audio = rendering(
         "spectrogram",
@@ -127,24 +191,30 @@ def spectrogram_of(
     >>> [text.get_text() for text in figure.axes[0].texts]
     ['1', '2']
     """
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise MissingDependencyError(
-            "plotting needs matplotlib: pip install 'dtmfkit[plot]'"
-        ) from None
+    figure_class = _figure_class()
     rate = timeline.rate
-    segment = max(16, round(0.032 * rate))
-    freqs, times, power = _power(audio, rate, segment, min(max_hz, rate / 2))
-    decibels = 10 * np.log10(power + 1e-12)
-    top = float(np.max(decibels))
+    top_hz = min(float(max_hz), rate / 2)
+    freqs, times, levels = _levels(audio, rate, top_hz)
+    loudest = float(np.ceil(np.max(levels)))
     seconds = timeline.duration
-    figure = Figure(figsize=(min(16.0, max(6.0, 1.6 + 1.1 * seconds)), 4.0), dpi=DPI)
+    figure = figure_class(figsize=(min(16.0, max(7.0, 2.6 + 1.1 * seconds)), 4.4), dpi=DPI)
     axes = figure.add_subplot()
-    axes.pcolormesh(times, freqs, decibels, shading="auto", cmap="magma", vmin=top - 60, vmax=top)
-    axes.set_xlim(0, seconds)
-    axes.set_ylim(0, min(max_hz, rate / 2))
-    axes.set_yticks([*LOW_GROUP_HZ, *HIGH_GROUP_HZ])
+    mesh = axes.pcolormesh(
+        times,
+        freqs,
+        levels,
+        shading="nearest",
+        cmap="magma",
+        vmin=loudest - RANGE_DB,
+        vmax=loudest,
+        rasterized=True,
+    )
+    bar = figure.colorbar(mesh, ax=axes, pad=0.015, fraction=0.04)
+    bar.set_label("level (dBm0)")
+    axes.set_xlim(0, max(seconds, 1 / rate))
+    axes.set_ylim(0, top_hz)
+    ticks = [0.0, *LOW_GROUP_HZ, *HIGH_GROUP_HZ]
+    axes.set_yticks([t for t in ticks if t < top_hz] + [top_hz])
     axes.tick_params(axis="y", labelsize=7)
     axes.set_xlabel("time (s)")
     axes.set_ylabel("Hz")
@@ -152,62 +222,103 @@ def spectrogram_of(
         f"{timeline.text!r}: {timeline.profile.name} profile, {seconds:.3f} s at {rate} Hz",
         fontsize=10,
     )
-    label_y = min(max_hz, rate / 2) * 0.93
-    entries = list(timeline.entries)
-    index = 0
-    while index < len(entries):
-        entry = entries[index]
+    label_y = top_hz * 0.97
+    text = timeline.sequence.text
+    drawn = {"pause": False, "skipped": False}
+    for entry in timeline.entries:
+        start, stop = entry.start / rate, entry.stop / rate
         if isinstance(entry.event, Pause):
-            # One shaded span, one label, for a run of pause characters.
-            last = index
-            while last + 1 < len(entries) and isinstance(entries[last + 1].event, Pause):
-                last += 1
-            start, stop = entry.start / rate, entries[last].stop / rate
-            axes.axvspan(start, stop, color="#5fb3ff", alpha=0.25, linewidth=0)
-            run = timeline.sequence.text[entry.index : entries[last].index + 1]
-            axes.text(
-                (start + stop) / 2, label_y, run, ha="center", va="top", color="#bfe3ff", fontsize=9
+            axes.axvspan(
+                start,
+                stop,
+                facecolor=_PAUSE_COLOUR,
+                alpha=0.22,
+                edgecolor=_PAUSE_COLOUR,
+                linewidth=1.0,
+                label=None if drawn["pause"] else "pause",
             )
-            index = last + 1
-            continue
-        if entry.stop > entry.start and not isinstance(entry.event, Pause):
-            onset = entry.start / rate
-            axes.axvline(onset, color="white", linewidth=0.6, alpha=0.5)
-            axes.text(
-                onset,
-                label_y,
-                timeline.sequence.text[entry.index],
-                ha="left",
-                va="top",
-                color="white",
-                fontsize=11,
-                fontweight="bold",
+            drawn["pause"] = True
+            label, colour = text[entry.index], "#bfe3ff"
+        elif isinstance(entry.event, Skipped):
+            axes.axvline(
+                start,
+                color=_SKIPPED_COLOUR,
+                linewidth=1.2,
+                linestyle="--",
+                label=None if drawn["skipped"] else "skipped by the profile",
             )
-        index += 1
+            drawn["skipped"] = True
+            label, colour = text[entry.index], _SKIPPED_COLOUR
+        else:
+            label, colour = text[entry.index], "white"
+        axes.text(
+            (start + stop) / 2,
+            label_y,
+            label,
+            ha="center",
+            va="top",
+            color=colour,
+            fontsize=11 if colour == "white" else 9,
+            fontweight="bold" if colour == "white" else "normal",
+            clip_on=True,
+        )
+    if any(drawn.values()):
+        axes.legend(loc="lower right", fontsize=8, framealpha=0.6)
     figure.tight_layout()
     return figure
 
 
 def save_figure(path: str | os.PathLike[str], figure: Figure) -> None:
-    """Write a figure as a PNG file, atomically.
+    """Write a figure as PNG, SVG or PDF, as the suffix of `path` says; atomically.
+
+    Raises
+    ------
+    ParameterError
+        Any other suffix (nothing is written).
 
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "pin.png"
-    >>> save_figure(target, spectrogram("1W2"))
-    >>> target.read_bytes()[:4]
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> save_figure(folder / "pin.png", spectrogram("1W2"))
+    >>> (folder / "pin.png").read_bytes()[:4]
     b'\\x89PNG'
+    >>> save_figure(folder / "pin.svg", spectrogram("1W2"))
+    >>> b"<svg" in (folder / "pin.svg").read_bytes()[:400]
+    True
     """
+    fmt = picture_format(path)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    figure.savefig(buffer, format=fmt, dpi=DPI)
     write_bytes(path, buffer.getvalue())
+
+
+def picture_format(path: str | os.PathLike[str]) -> str:
+    """The picture format that the suffix of `path` names: "png", "svg" or "pdf".
+
+    Examples
+    --------
+    >>> picture_format("pin.SVG")
+    'svg'
+    >>> picture_format("pin.jpg")
+    Traceback (most recent call last):
+    ...
+    dtmfkit.ParameterError: cannot tell the picture format of 'pin.jpg': ...suffix
+    """
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        raise ParameterError(
+            f"cannot tell the picture format of {os.fspath(path)!r}: use a .png, .svg or .pdf "
+            "suffix"
+        )
+    return fmt
 
 
 def save_spectrogram(
     path: str | os.PathLike[str], source: str | Sequence | Timeline, **options: Any
 ) -> None:
-    """Write :func:`spectrogram` as a PNG file, atomically.
+    """Write :func:`spectrogram` as a PNG, SVG or PDF file (see :func:`save_figure`).
 
     Examples
     --------

@@ -6,6 +6,7 @@ import pytest
 import soundfile as sf
 
 from dtmfkit import AudioFileError, render
+from dtmfkit._batch import render_lines
 from dtmfkit._cli import main
 
 LINES = ["9193334444", "1WWW,59#", "12a4", "", "1Ww2Ww1Ww#", "#*0", " 5"]
@@ -23,33 +24,28 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return status, out, err
 
 
-@pytest.mark.parametrize("jobs", ["1", "3"])
-def test_batch_writes_one_file_per_good_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_render_lines_writes_one_file_per_good_line_and_reports_the_bad(
+    tmp_path: Path, jobs: int
 ) -> None:
     out_dir = tmp_path / "out"
-    status, out, err = run(
-        capsys,
-        "render",
-        "--batch",
-        str(lines_file(tmp_path)),
-        "--out-dir",
-        str(out_dir),
-        "--jobs",
-        jobs,
-    )
-    assert status == 2  # two bad lines
-    assert err.splitlines() == [
+    report = render_lines(lines_file(tmp_path), out_dir, suffix=".wav", jobs=jobs)
+    assert [(bad.line, bad.message) for bad in report.bad] == [
         (
-            f"{tmp_path / 'lines.txt'}:3: invalid DTMF character 'a' at position 3 in '12a4'; "
-            "valid are 0-9, A-D, *, #, and the pauses ',', 'w', 'W'"
+            3,
+            (
+                "invalid DTMF character 'a' at position 3 in '12a4'; "
+                "valid are 0-9, A-D, *, #, and the pauses ',', 'w', 'W'"
+            ),
         ),
         (
-            f"{tmp_path / 'lines.txt'}:7: invalid DTMF character ' ' at position 1 in ' 5'; "
-            "valid are 0-9, A-D, *, #, and the pauses ',', 'w', 'W'"
+            7,
+            (
+                "invalid DTMF character ' ' at position 1 in ' 5'; "
+                "valid are 0-9, A-D, *, #, and the pauses ',', 'w', 'W'"
+            ),
         ),
     ]
-    assert "2 bad line(s) skipped" in out
     names = sorted(p.name for p in out_dir.iterdir())
     assert names == [
         "index.tsv",
@@ -65,6 +61,23 @@ def test_batch_writes_one_file_per_good_line(
     index = (out_dir / "index.tsv").read_text().splitlines()
     assert index[0] == "file\tline\tseconds\tdtmfOut"
     assert index[2] == "line-00002.wav\t2\t5.100\t1WWW,59#"
+
+
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_the_command_writes_what_render_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    good = [line for line in LINES if line and line not in ("12a4", " 5")]
+    source = lines_file(tmp_path, good)
+    status, out, err = run(
+        capsys, "render", "--batch", str(source), "--out-dir", str(tmp_path / "o"), "--jobs", jobs
+    )
+    assert (status, err) == (0, "")
+    assert out.startswith(f"wrote {len(good)} files")
+    for number, text in enumerate(good, start=1):
+        data, rate = sf.read(tmp_path / "o" / f"line-{number:05d}.wav", dtype="int16")
+        assert rate == 8000
+        assert np.array_equal(data, render(text, dtype="int16"))
 
 
 def test_batch_flac_and_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -47,13 +47,20 @@ def test_render_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         (["render", "", "-o", "{dir}/a.wav"], "empty dtmfOut"),
         (["render", "1" * 93, "-o", "{dir}/a.wav"], "93 characters long"),
         (["render", "1", "-o", "{dir}/a.mp3"], "use a .wav, .flac, .rf64 or .w64 suffix"),
-        (["render", "1", "-o", "{dir}/a.wav", "--rate", "3000"], "rate=3000 Hz is too low"),
+        (["render", "1", "-o", "{dir}/a.wav", "--rate", "3000"], "--rate 3000 Hz is too low"),
         (
             ["render", "1", "-o", "{dir}/a.wav", "--rate", "fast"],
             "not an integer (at most 18 digits): 'fast'",
         ),
         (["render", "1", "-o", "{dir}/a.wav", "--tone-ms", "nan"], "not a finite number"),
-        (["render", "1", "-o", "{dir}/a.wav", "--level-dbm0", "3"], "would clip"),
+        (
+            ["render", "1", "-o", "{dir}/a.wav", "--level-dbm0", "3"],
+            "--level-dbm0 3 with --twist-db 0 would clip",
+        ),
+        (
+            ["render", "1", "-o", "{dir}/a.wav", "--level-dbm0", "3.5"],
+            "--level-dbm0 must be from -90 to 3.17, got 3.5",
+        ),
         (["render", "1", "-o", "{dir}/a.flac", "--subtype", "ULAW"], "FLAC cannot hold"),
         (["render", "1"], "give TEXT and -o OUT, or --batch LINES --out-dir DIR"),
         (["render", "1", "-o", "{dir}/a.wav", "--subtype", "MP3"], "invalid choice: 'MP3'"),

@@ -13,6 +13,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("CATAPULT_USER_ID", "CATAPULT_API_TOKEN", "CATAPULT_API_SECRET"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "blocker").write_text("a file where a folder should be")
+    (tmp_path / "lines.txt").write_text("123\n")
     return tmp_path
 
 
@@ -22,7 +23,8 @@ CASES = [
     (["render", "1", "-o", "a.wav", "--gap-ms", "-5"], 2),
     (["render", "1", "-o", "blocker/a.wav"], 1),
     (["render", "--batch", "missing.txt", "--out-dir", "out"], 2),
-    (["render", "--batch", "blocker", "--out-dir", "blocker/out"], 1),
+    (["render", "--batch", "lines.txt", "--out-dir", "blocker/out"], 1),
+    (["render", "--batch", "blocker", "--out-dir", "out"], 2),  # its lines are not DTMF
     (["preview", "12a"], 2),
     (["preview", "1", "--rate", "0"], 2),
     (["preview", "1", "--level-dbm0", "loud"], 2),

@@ -243,8 +243,8 @@ def test_a_5000_digit_retry_after_is_a_rate_limit_not_a_crash(
 @pytest.mark.parametrize(
     ("argv", "flag"),
     [
-        (["--tone-ms", "1e10000000"], "tone_ms"),
-        (["--level-dbm0", "1e400"], "level_dbm0"),
+        (["--tone-ms", "1e10000000"], "--tone-ms must be"),
+        (["--level-dbm0", "1e400"], "--level-dbm0 must be"),
         (["--rate", "9" * 5000], "not an integer"),
     ],
 )
