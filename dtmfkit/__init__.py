@@ -66,13 +66,14 @@ if _TYPE_CHECKING:
     )
     from dtmfkit._io import AudioStream, read, render_to_file, write
     from dtmfkit._keypad import FREQUENCIES, KEYS
-    from dtmfkit._preview import Preview, PreviewWarning, preview
+    from dtmfkit._preview import Preview, preview
     from dtmfkit._profiles import PROFILES, Profile
     from dtmfkit._synth import Batch, render, render_many, samples_needed
     from dtmfkit._timeline import Scheduled, Timeline, schedule
     from dtmfkit._timing import Timing
     from dtmfkit._verify import KeyCheck, Verification, verify
     from dtmfkit._voice import Voice
+    from dtmfkit._warnings import PreviewWarning
 
 # Every public name but the errors is loaded on first use, with the module that holds it, so
 # that a command imports only what it uses (``dtmfkit render`` never loads the decoder or an
@@ -87,7 +88,8 @@ _LAZY = {
         "_grammar": "MAX_LENGTH PAUSE_SECONDS Grammar Pause Sequence Skipped Tone parse",
         "_io": "AudioStream read render_to_file write",
         "_keypad": "FREQUENCIES KEYS",
-        "_preview": "Preview PreviewWarning preview",
+        "_preview": "Preview preview",
+        "_warnings": "PreviewWarning",
         "_profiles": "PROFILES Profile",
         "_synth": "Batch render render_many samples_needed",
         "_timeline": "Scheduled Timeline schedule",

@@ -181,7 +181,9 @@ def _render(args: argparse.Namespace) -> int:
         options={},
         **_values(settings),
     )
-    _warn(args, timeline, voice)
+    warnings = _warnings(timeline, voice)
+    for warning in warnings:
+        _say(args, f"dtmfkit: warning: {_as_typed(warning.message)}")
     if to_stdout:
         fmt = "WAV" if args.format == "wav" else "FLAC"
         data = encoded(audio, rate=timeline.rate, fmt=fmt, subtype=args.subtype)
@@ -194,7 +196,7 @@ def _render(args: argparse.Namespace) -> int:
         "seconds": timeline.duration,
         "rate": timeline.rate,
         "subtype": args.subtype,
-        "warnings": [w.code for w in _warnings(timeline, voice)],
+        "warnings": [w.code for w in warnings],
     }
     line = (
         f"wrote {'standard output' if to_stdout else args.output}: {timeline.length} samples, "
@@ -205,16 +207,11 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _warnings(timeline: Any, voice: Any) -> list[Any]:
-    from dtmfkit._preview import warnings_of
+    """Preview's warnings, which render prints on stderr (unless ``-q``): a file that will not
+    be heard as meant is still written, but not without a word."""
+    from dtmfkit._warnings import warnings_of
 
     return warnings_of(timeline, voice)
-
-
-def _warn(args: argparse.Namespace, timeline: Any, voice: Any) -> None:
-    """Preview's warnings, on stderr (unless ``-q``): a file that will not be heard as meant
-    is still written, but not without a word."""
-    for warning in _warnings(timeline, voice):
-        _say(args, f"dtmfkit: warning: {_as_typed(warning.message)}")
 
 
 def _report(

@@ -153,15 +153,12 @@ class Grammar:
     max_length: int
     characters: tuple[tuple[str, int], ...]
     valid: str
-    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _table: npt.NDArray[np.uint8] = field(init=False, repr=False, compare=False)
     _events: dict[str, Event] = field(init=False, repr=False, compare=False)
     _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        chars = "".join(char for char, _ in self.characters)
-        # [0-9] in an explicit class is ASCII only; fullmatch (unlike ^...$) refuses a final "\n".
-        pattern = re.compile(f"[{re.escape(chars)}]{{1,{self.max_length}}}")
         table = np.full(256, INVALID_CODE, dtype=np.uint8)
         events: dict[str, Event] = {}
         for char, code in self.characters:
@@ -175,7 +172,7 @@ class Grammar:
         table.flags.writeable = False
         identity = hash((self.name, self.label, self.max_length, self.characters, self.valid))
         for name, value in (
-            ("_pattern", pattern),
+            ("_pattern", None),
             ("_table", table),
             ("_events", events),
             ("_hash", identity),
@@ -219,9 +216,17 @@ class Grammar:
         """Return `text` if this grammar accepts it; raise as :func:`parse` does otherwise."""
         if not isinstance(text, str):
             raise TypeError(f"{self.label} must be a str, not {type(text).__name__}: {text!r}")
-        if self._pattern.fullmatch(text) is None:
+        if (self._pattern or self._compile()).fullmatch(text) is None:
             raise self._error(text)
         return text
+
+    def _compile(self) -> re.Pattern[str]:
+        """The pattern of accepted strings, made on first use (each costs start-up time)."""
+        chars = "".join(char for char, _ in self.characters)
+        # [0-9] in an explicit class is ASCII only; fullmatch (unlike ^...$) refuses a final "\n".
+        pattern = re.compile(f"[{re.escape(chars)}]{{1,{self.max_length}}}")
+        object.__setattr__(self, "_pattern", pattern)
+        return pattern
 
     def events(self, text: str) -> tuple[Event, ...]:
         """One event per character of an accepted `text`."""

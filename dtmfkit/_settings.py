@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final, TypedDict
 
 import numpy as np
@@ -56,25 +55,37 @@ _TIMING_KEYS: Final = frozenset(TimingOptions.__optional_keys__)
 _RENDER_KEYS: Final = frozenset(RenderOptions.__optional_keys__)
 
 
-@dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything a rendering depends on besides the text, resolved and validated."""
+    """Everything a rendering depends on besides the text, resolved and validated.
 
-    profile: Profile
-    timing: Timing
-    voice: Voice
-    rate: int
-    _hash: int = field(init=False, repr=False, compare=False)
-    #: Values derived from these settings by the layers above (a synthesis per dtype).
-    memo: dict[Any, Any] = field(init=False, repr=False, compare=False)
+    Equal settings hash alike (they key the timeline cache on every render: the hash is
+    computed once); `memo` holds values derived from them by the layers above (a synthesis per
+    dtype). A plain class: a dataclass costs start-up time.
+    """
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_hash", hash((self.profile, self.timing, self.voice, self.rate)))
-        object.__setattr__(self, "memo", {})
+    __slots__ = ("_hash", "memo", "profile", "rate", "timing", "voice")
+
+    def __init__(self, profile: Profile, timing: Timing, voice: Voice, rate: int) -> None:
+        self.profile, self.timing, self.voice, self.rate = profile, timing, voice, rate
+        self._hash = hash((profile, timing, voice, rate))
+        self.memo: dict[Any, Any] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and (
+            self.profile,
+            self.timing,
+            self.voice,
+            self.rate,
+        ) == (other.profile, other.timing, other.voice, other.rate)
 
     def __hash__(self) -> int:
-        # Settings key the timeline cache on every render: computed once.
         return self._hash
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings(profile={self.profile!r}, timing={self.timing!r}, voice={self.voice!r}, "
+            f"rate={self.rate!r})"
+        )
 
 
 def resolve(
