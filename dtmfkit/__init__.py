@@ -68,6 +68,7 @@ if _TYPE_CHECKING:
     from dtmfkit._keypad import FREQUENCIES, KEYS
     from dtmfkit._preview import Preview, preview
     from dtmfkit._profiles import PROFILES, Profile
+    from dtmfkit._rtp import RtpPacket, TelephoneEvent, read_events, telephone_events, write_pcap
     from dtmfkit._synth import Batch, render, render_many, samples_needed
     from dtmfkit._timeline import Scheduled, Timeline, schedule
     from dtmfkit._timing import Timing
@@ -91,6 +92,7 @@ _LAZY = {
         "_preview": "Preview preview",
         "_warnings": "PreviewWarning",
         "_profiles": "PROFILES Profile",
+        "_rtp": "RtpPacket TelephoneEvent read_events telephone_events write_pcap",
         "_synth": "Batch render render_many samples_needed",
         "_timeline": "Scheduled Timeline schedule",
         "_timing": "Timing",
@@ -136,12 +138,14 @@ __all__ = [
     "Profile",
     "RateLimitError",
     "RedirectError",
+    "RtpPacket",
     "Scheduled",
     "SendFailedError",
     "SendResult",
     "Sequence",
     "ServerError",
     "Skipped",
+    "TelephoneEvent",
     "Timeline",
     "Timing",
     "Tone",
@@ -156,14 +160,17 @@ __all__ = [
     "parse",
     "preview",
     "read",
+    "read_events",
     "render",
     "render_many",
     "render_to_file",
     "samples_needed",
     "schedule",
     "spell",
+    "telephone_events",
     "verify",
     "write",
+    "write_pcap",
 ]
 
 

@@ -69,6 +69,16 @@ def _integer(text: str) -> int:
     return int(text)
 
 
+def _ssrc(text: str) -> int:
+    try:
+        value = int(text, 16) if text.lower().startswith("0x") else int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an SSRC (decimal or 0x hex): {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"not an SSRC (0 to 0xffffffff): {text!r}")
+    return value
+
+
 def _port(text: str) -> int:
     port = _integer(text)
     if not 0 <= port <= 65535:
@@ -167,6 +177,8 @@ def _render(args: argparse.Namespace) -> int:
     from dtmfkit._synth import rendering
 
     settings = _settings(args, "render")
+    if args.output.lower().endswith((".pcap", ".pcapng")):
+        return _render_pcap(args, settings)
     to_stdout = args.output == "-"
     if to_stdout and sys.stdout.isatty():
         raise UsageError("dtmfkit render: -o - writes audio to standard output: redirect it")
@@ -203,6 +215,47 @@ def _render(args: argparse.Namespace) -> int:
         f"{timeline.duration:.3f} s at {timeline.rate} Hz ({args.subtype})"
     )
     _report(args, summary, line, to_stderr=to_stdout)
+    return 0
+
+
+def _render_pcap(args: argparse.Namespace, settings: Settings) -> int:
+    """``render -o x.pcap``: the string as RTP telephone-events (and, with ``--rtp-audio``, its
+    audio as G.711 μ-law beside them)."""
+    from dtmfkit._rtp import write_pcap
+
+    if args.output.lower().endswith(".pcapng"):
+        raise UsageError("dtmfkit render: pcapng is read, not written: use a .pcap name")
+    rtp = {
+        "payload_type": args.rtp_payload_type,
+        "interval_ms": float(args.rtp_interval_ms),
+        "volume": args.rtp_volume,
+        "ssrc": args.rtp_ssrc,
+        "seed": args.rtp_seed,
+    }
+    packets = write_pcap(
+        args.output,
+        args.text,
+        audio=args.rtp_audio,
+        src=args.rtp_src,
+        dst=args.rtp_dst,
+        **rtp,
+        profile=settings.profile,
+        timing=settings.timing,
+        voice=settings.voice,
+    )
+    events = sum(1 for p in packets if p.payload_type == args.rtp_payload_type)
+    summary = {
+        "output": args.output,
+        "packets": len(packets),
+        "telephone_event_packets": events,
+        "audio_packets": len(packets) - events,
+    }
+    line = (
+        f"wrote {args.output}: {events} telephone-event packets"
+        + (f" and {len(packets) - events} G.711 audio packets" if args.rtp_audio else "")
+        + f", {args.rtp_src} -> {args.rtp_dst}"
+    )
+    _report(args, summary, line)
     return 0
 
 
@@ -336,6 +389,10 @@ def _heard(path: str, channel: int) -> tuple[list[Any], int, int, int]:
 
 def _decode(args: argparse.Namespace) -> int:
     from dtmfkit._detect import spell
+    from dtmfkit._rtp import is_capture
+
+    if is_capture(args.file):
+        return _decode_capture(args)
 
     detections, rate, frames, channels = _heard(args.file, args.channel)
     if not detections and channels > 1:
@@ -354,10 +411,43 @@ def _decode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _decode_capture(args: argparse.Namespace) -> int:
+    """``decode x.pcap``: the keys of every telephone-event stream, one line per stream
+    (prefixed by its SSRC when there are several)."""
+    from dtmfkit._detect import spell
+    from dtmfkit._rtp import read_events
+
+    try:
+        events = read_events(args.file)
+    except AudioFileError as exc:
+        raise ParameterError(str(exc)) from exc
+    if args.ssrc is not None:
+        events = [e for e in events if e.ssrc == args.ssrc]
+    if args.json:
+        import json
+        from dataclasses import asdict
+
+        print(json.dumps([{**asdict(e), "stop": e.stop} for e in events]))
+        return 0
+    streams = list(dict.fromkeys(e.ssrc for e in events))
+    if not streams:
+        _say(args, f"dtmfkit: no RTP telephone-events in {args.file}")
+        print()
+    for ssrc in streams:
+        found = [e.detection() for e in events if e.ssrc == ssrc]
+        keys = spell(found, pauses=args.pauses, gap_ms=args.gap_ms)
+        print(f"{ssrc:#010x} {keys}" if len(streams) > 1 else keys)
+    return 0
+
+
 def _verify(args: argparse.Namespace) -> int:
     from dtmfkit._verify import verify
 
-    options: dict[str, Any] = {"tolerance_ms": float(args.tolerance_ms), "channel": args.channel}
+    options: dict[str, Any] = {
+        "tolerance_ms": float(args.tolerance_ms),
+        "channel": args.channel,
+        "ssrc": args.ssrc,
+    }
     for name in ("tone_ms", "gap_ms"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
@@ -540,6 +630,36 @@ def build_parser(command: str | None = None) -> Parser:
             help="format of -o - and of --batch files (wav)",
         )
         render.add_argument("--json", action="store_true", help="print what was written as JSON")
+        rtp = render.add_argument_group("RTP telephone-events (-o NAME.pcap; needs dtmfkit[pcap])")
+        rtp.add_argument(
+            "--rtp-payload-type",
+            type=_integer,
+            default=101,
+            help="payload type of telephone-event (101)",
+        )
+        rtp.add_argument(
+            "--rtp-interval-ms", type=_number, default=20, help="time between packets (20)"
+        )
+        rtp.add_argument(
+            "--rtp-volume", type=_integer, help="0-63, the level in -dBm0 (from --level-dbm0)"
+        )
+        rtp.add_argument("--rtp-ssrc", type=_ssrc, help="SSRC, decimal or 0x hex (random)")
+        rtp.add_argument(
+            "--rtp-seed", type=_integer, help="seed for SSRC, sequence and timestamp (random)"
+        )
+        rtp.add_argument(
+            "--rtp-src", default="192.0.2.1:40000", help="sender ADDRESS:PORT (192.0.2.1:40000)"
+        )
+        rtp.add_argument(
+            "--rtp-dst",
+            default="192.0.2.2:40002",
+            help="receiver ADDRESS:PORT (192.0.2.2:40002)",
+        )
+        rtp.add_argument(
+            "--rtp-audio",
+            action="store_true",
+            help="also the audio, G.711 u-law (payload type 0), on its own SSRC",
+        )
         batch = render.add_argument_group("batch")
         batch.add_argument(
             "--batch",
@@ -582,9 +702,13 @@ def build_parser(command: str | None = None) -> Parser:
         decode.add_argument(
             "file",
             metavar="FILE",
-            help="any file soundfile reads (WAV, FLAC, ...), read in blocks; - for standard input",
+            help="any file soundfile reads (WAV, FLAC, ...), read in blocks; - for standard "
+            "input; or a .pcap/.pcapng capture of RTP telephone-events",
         )
         decode.add_argument("--channel", type=_integer, default=0, help="channel to read (0)")
+        decode.add_argument(
+            "--ssrc", type=_ssrc, help="with a capture: only this telephone-event stream"
+        )
         output = decode.add_mutually_exclusive_group()
         output.add_argument("--json", action="store_true", help="print timed events as JSON")
         output.add_argument(
@@ -621,6 +745,9 @@ def build_parser(command: str | None = None) -> Parser:
             help="how far a tone length or gap may lie from the timeline's (20)",
         )
         check.add_argument("--channel", type=_integer, default=0, help="channel to read (0)")
+        check.add_argument(
+            "--ssrc", type=_ssrc, help="with a capture of several streams: which one"
+        )
         check.add_argument("--json", action="store_true", help="print the report as JSON")
         _add_output_flags(check, top=False)
         check.set_defaults(run=_verify)

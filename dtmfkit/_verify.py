@@ -251,10 +251,14 @@ def _align(meant: str, heard: list[Detection]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _heard(recording: object, rate: int | None, channel: int) -> list[Detection]:
+def _heard(recording: object, rate: int | None, channel: int, ssrc: int | None) -> list[Detection]:
     if isinstance(recording, str | os.PathLike):
         if rate is not None:
             raise ParameterError("rate is read from the file: give it only with samples")
+        from dtmfkit._rtp import is_capture, stream_detections
+
+        if is_capture(recording):
+            return stream_detections(recording, ssrc)
         from dtmfkit._io import AudioStream
 
         with AudioStream(recording, channel=channel) as stream:
@@ -278,6 +282,7 @@ def verify(
     channel: int = 0,
     profile: str | Profile | None = None,
     tolerance_ms: float = DEFAULT_TOLERANCE_MS,
+    ssrc: int | None = None,
     **timing: Unpack[TimingOptions],
 ) -> Verification:
     """Check that a recording holds what a ``dtmfOut`` string means, key by key.
@@ -285,7 +290,9 @@ def verify(
     Parameters
     ----------
     recording : str, os.PathLike or np.ndarray
-        An audio file (read in blocks), or samples as :func:`~dtmfkit.detect` takes them.
+        An audio file (read in blocks), a packet capture of RTP telephone-events (``.pcap``,
+        ``.pcapng``; see :func:`~dtmfkit.read_events`), or samples as :func:`~dtmfkit.detect`
+        takes them.
     text : str
         The string that was sent, in the profile's grammar.
     rate : int, optional
@@ -295,6 +302,8 @@ def verify(
         Whose grammar and timing the string means (default ``"catapult"``).
     tolerance_ms : float, default 20
         How far a tone length or a gap may lie from the timeline's.
+    ssrc : int, optional
+        With a capture of several telephone-event streams: which one.
     **timing
         ``tone_ms``, ``gap_ms``: as for :func:`~dtmfkit.schedule`.
 
@@ -324,7 +333,7 @@ def verify(
     if not 0 <= tolerance_ms <= 10_000 or tolerance_ms != tolerance_ms:
         raise ParameterError(f"tolerance_ms must be from 0 to 10000 ms, got {tolerance_ms}")
     meant = _meant(text, profile, timing)
-    heard = _heard(recording, rate, channel)
+    heard = _heard(recording, rate, channel, ssrc)
     tolerance = float(tolerance_ms) / 1000
     pairs = _align("".join(key for _, key, _, _ in meant), heard)
     offset = None
