@@ -66,6 +66,7 @@ if _TYPE_CHECKING:
     )
     from dtmfkit._io import AudioStream, read, render_to_file, write
     from dtmfkit._keypad import FREQUENCIES, KEYS
+    from dtmfkit._platforms import PLATFORMS, Platform, PlatformClient
     from dtmfkit._preview import Preview, preview
     from dtmfkit._profiles import PROFILES, Profile
     from dtmfkit._rtp import RtpPacket, TelephoneEvent, read_events, telephone_events, write_pcap
@@ -91,6 +92,7 @@ _LAZY = {
         "_keypad": "FREQUENCIES KEYS",
         "_preview": "Preview preview",
         "_warnings": "PreviewWarning",
+        "_platforms": "PLATFORMS Platform PlatformClient",
         "_profiles": "PROFILES Profile",
         "_rtp": "RtpPacket TelephoneEvent read_events telephone_events write_pcap",
         "_synth": "Batch render render_many samples_needed",
@@ -107,6 +109,7 @@ __all__ = [
     "KEYS",
     "MAX_LENGTH",
     "PAUSE_SECONDS",
+    "PLATFORMS",
     "PROFILES",
     "AsyncCatapultClient",
     "AudioFileError",
@@ -132,6 +135,8 @@ __all__ = [
     "MissingDependencyError",
     "ParameterError",
     "Pause",
+    "Platform",
+    "PlatformClient",
     "PlaybackError",
     "Preview",
     "PreviewWarning",

@@ -334,6 +334,8 @@ def _render_batch(args: argparse.Namespace) -> int:
 def _preview(args: argparse.Namespace) -> int:
     from dtmfkit._preview import preview
 
+    if args.platform is not None:
+        return _preview_platform(args)
     settings = _settings(args, "preview")
     # Every file name checked before anything is printed or drawn.
     if args.plot:
@@ -368,6 +370,47 @@ def _preview(args: argparse.Namespace) -> int:
         from dtmfkit._play import play
 
         play(audio, shown.timeline.rate)
+    return 0
+
+
+def _preview_platform(args: argparse.Namespace) -> int:
+    """``preview --platform NAME``: the request that would be sent, and what the call would
+    hear (the translated string, scheduled and rendered with the platform's profile)."""
+    from dtmfkit._catapult import format_request
+    from dtmfkit._platforms import PlatformClient, resolve_platform
+    from dtmfkit._preview import preview
+
+    if args.profile != "catapult":
+        raise UsageError("dtmfkit preview: --platform fixes the profile: give one of them")
+    platform = resolve_platform(args.platform)
+    timeline = platform.schedule(
+        args.text, tone_ms=args.tone_ms, gap_ms=args.gap_ms, rate=args.rate
+    )
+    credentials = {name: name.upper() for name in platform.credentials}
+    base_url = platform.default_base_url or "http://localhost:8088"
+    with PlatformClient(platform, credentials, base_url=base_url) as client:
+        prepared = client.build_request(
+            "CALL_ID", args.text, tone_ms=args.tone_ms, gap_ms=args.gap_ms, command_id="COMMAND_ID"
+        )
+    settings = resolve(
+        "preview",
+        None,
+        None,
+        None,
+        None,
+        {"level_dbm0": args.level_dbm0, "twist_db": args.twist_db, "ramp_ms": args.ramp_ms},
+    )
+    shown = preview(timeline, voice=settings.voice)
+    if args.json:
+        import json
+
+        data = {"platform": platform.name, "request": format_request(prepared), **shown.to_dict()}
+        print(json.dumps(data, indent=2))
+    else:
+        print(f"request to {platform.title} (credentials and call id as placeholders):")
+        print("  " + format_request(prepared).replace("\n", "\n  ").rstrip())
+        print(f"what the call hears ({platform.name}: {platform.assumed or 'as documented'}):")
+        print(shown.format())
     return 0
 
 
@@ -460,14 +503,17 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _send(args: argparse.Namespace) -> int:
-    from dtmfkit._catapult import DEFAULT_BASE_URL, ENVIRONMENT, CatapultClient, format_request
-    from dtmfkit._grammar import parse
+    from dtmfkit._catapult import format_request
+    from dtmfkit._platforms import PlatformClient, resolve_platform
 
-    parse(args.text)
-    options: dict[str, Any] = {
-        "base_url": args.base_url or os.environ.get(ENVIRONMENT["base_url"]) or DEFAULT_BASE_URL,
-        "proxy": args.proxy,
-    }
+    platform = resolve_platform(args.platform)
+    timing = {"tone_ms": args.tone_ms, "gap_ms": args.gap_ms}
+    platform.translate(args.text)  # bad input before anything else
+    platform.timing(**timing)
+    options: dict[str, Any] = {"proxy": args.proxy}
+    base_url = args.base_url or os.environ.get(platform.base_url_variable)
+    if base_url:
+        options["base_url"] = base_url
     if args.timeout is not None:
         if not 0 < args.timeout <= 86_400:
             raise ParameterError(
@@ -477,14 +523,15 @@ def _send(args: argparse.Namespace) -> int:
     if args.dry_run:
         # The request send would make, built by the same client; placeholders stand for
         # credentials that are not set.
-        names = ("user_id", "api_token", "api_secret")
-        missing = [ENVIRONMENT[name] for name in names if not os.environ.get(ENVIRONMENT[name])]
-        user, token, secret = (
-            os.environ.get(ENVIRONMENT[name]) or placeholder
-            for name, placeholder in zip(names, ("USER_ID", "TOKEN", "SECRET"), strict=True)
-        )
-        with CatapultClient(user, token, secret, **options) as client:
-            prepared = client.build_request(args.call_id, args.text)
+        missing = [var for var in platform.credentials.values() if not os.environ.get(var)]
+        credentials = {
+            name: os.environ.get(var) or name.upper() for name, var in platform.credentials.items()
+        }
+        if platform.default_base_url is None and "base_url" not in options:
+            options["base_url"] = "http://localhost:8088"
+            missing.append(platform.base_url_variable)
+        with PlatformClient(platform, credentials, **options) as client:
+            prepared = client.build_request(args.call_id, args.text, **timing)
             if args.json:
                 import json
 
@@ -503,10 +550,24 @@ def _send(args: argparse.Namespace) -> int:
         if missing:
             print(f"dtmfkit: {', '.join(missing)} not set: placeholders shown", file=sys.stderr)
         return 0
-    with CatapultClient.from_env(**options) as client:
-        result = client.send_dtmf(args.call_id, args.text)
-    summary = {"call_id": args.call_id, "dtmfOut": result.sequence.text, "status": result.status}
+    with PlatformClient.from_env(platform, **options) as client:
+        result = client.send_dtmf(args.call_id, args.text, **timing)
+    summary = {
+        "platform": platform.name,
+        "call_id": args.call_id,
+        "dtmfOut": args.text,
+        "sent": result.sequence.text,
+        "status": result.status,
+        "retries": result.retries,
+    }
+    if platform.name == "catapult":
+        summary = {k: summary[k] for k in ("call_id", "dtmfOut", "status")}
     line = f"sent {result.sequence.text!r} to call {args.call_id}: HTTP {result.status}"
+    if platform.name != "catapult":
+        line = f"sent {result.sequence.text!r} to {platform.name} call {args.call_id}: "
+        line += f"HTTP {result.status}"
+        if result.retries and platform.deduplicated:
+            line += f" ({result.retries} repeat(s), which {platform.name} ignores by command_id)"
     _report(args, summary, line)
     return 0
 
@@ -535,15 +596,23 @@ def _emulator(args: argparse.Namespace) -> int:
     for call_id in args.call:
         emulator.create_call(call_id=call_id)
 
-    user_id, token, secret = emulator.credentials
+    from dtmfkit._platforms import resolve_platform
+
+    platform = resolve_platform(args.platform)
     calls = ", ".join(args.call) if args.call else "none (POST .../calls makes one)"
+    exports = [(platform.base_url_variable, emulator.base_url)] + [
+        (platform.credentials[name], value)
+        for name, value in emulator.credentials_for(platform.name).items()
+    ]
     print(
         f"# dtmfkit emulator on {emulator.base_url} (Ctrl-C stops it); in another shell:\n"
-        f"export CATAPULT_BASE_URL={shlex.quote(emulator.base_url)}\n"
-        f"export CATAPULT_USER_ID={shlex.quote(user_id)}\n"
-        f"export CATAPULT_API_TOKEN={shlex.quote(token)}\n"
-        f"export CATAPULT_API_SECRET={shlex.quote(secret)}\n"
-        f"# active calls: {calls}",
+        + "".join(f"export {name}={shlex.quote(value)}\n" for name, value in exports)
+        + (
+            f"# then: dtmfkit send --platform {platform.name} CALL TEXT\n"
+            if args.platform != "catapult"
+            else ""
+        )
+        + f"# active calls: {calls}",
         flush=True,
     )
     try:
@@ -688,6 +757,11 @@ def build_parser(command: str | None = None) -> Parser:
         _add_sound(shown)
         shown.add_argument("--json", action="store_true", help="print the preview as JSON")
         shown.add_argument(
+            "--platform",
+            choices=["catapult", "bandwidth", "telnyx", "twilio", "asterisk"],
+            help="show the request to this platform and what its call hears",
+        )
+        shown.add_argument(
             "--plot",
             metavar="FILE",
             help="write a spectrogram picture (.png, .svg or .pdf; needs dtmfkit[plot])",
@@ -755,13 +829,30 @@ def build_parser(command: str | None = None) -> Parser:
     if command in (None, "send"):
         send = commands.add_parser(
             "send",
-            help="send a dtmfOut string into a call (credentials from CATAPULT_* variables)",
-            description="Credentials come from CATAPULT_USER_ID, CATAPULT_API_TOKEN and "
-            "CATAPULT_API_SECRET; CATAPULT_BASE_URL optionally points elsewhere.",
+            help="send a dtmfOut string into a call, on Catapult or another platform",
+            description="TEXT is a Catapult dtmfOut string, translated for the platform (or "
+            "refused before anything is sent). Credentials come from the environment: "
+            "catapult CATAPULT_USER_ID, CATAPULT_API_TOKEN, CATAPULT_API_SECRET; bandwidth "
+            "BW_ACCOUNT_ID, BW_USERNAME, BW_PASSWORD; telnyx TELNYX_API_KEY; twilio "
+            "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN; asterisk ARI_USERNAME, ARI_PASSWORD and "
+            "ARI_URL. CATAPULT_BASE_URL, BW_VOICE_BASE_URL, TELNYX_BASE_URL and "
+            "TWILIO_BASE_URL point elsewhere.",
         )
         send.add_argument("call_id", metavar="CALL_ID", help="the call to play the keys into")
         send.add_argument("text", metavar="TEXT", help="dtmfOut string, e.g. '1WWW,59#'")
-        send.add_argument("--base-url", help="API base URL (https://api.catapult.inetwork.com)")
+        send.add_argument(
+            "--platform",
+            choices=["catapult", "bandwidth", "telnyx", "twilio", "asterisk"],
+            default="catapult",
+            help="where to send: its route, auth, grammar and timing (catapult)",
+        )
+        send.add_argument(
+            "--tone-ms", type=_number, help="tone length, where the platform takes one"
+        )
+        send.add_argument("--gap-ms", type=_number, help="gap, where the platform takes one")
+        send.add_argument(
+            "--base-url", help="API base URL (the platform's; for asterisk, its ARI URL)"
+        )
         send.add_argument("--timeout", type=_number, help="read timeout in seconds (30)")
         send.add_argument(
             "--proxy",
@@ -789,6 +880,12 @@ def build_parser(command: str | None = None) -> Parser:
         emulator.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
         emulator.add_argument("--port", type=_port, default=0, help="port (0: any free port)")
         emulator.add_argument("--user-id", default="u-emulator", help="the user it serves")
+        emulator.add_argument(
+            "--platform",
+            choices=["catapult", "bandwidth", "telnyx", "twilio", "asterisk"],
+            default="catapult",
+            help="whose export lines to print (it serves every platform's route) (catapult)",
+        )
         emulator.add_argument(
             "--call",
             action="append",

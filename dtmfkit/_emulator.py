@@ -1,9 +1,13 @@
-"""A local emulator of the Catapult v1 call and DTMF endpoints, over real HTTP.
+"""A local emulator of the send-DTMF endpoints of Catapult v1 and of the platforms dtmfkit sends
+to (Bandwidth Voice v2, Telnyx, Twilio, Asterisk ARI), over real HTTP.
 
-It speaks what dtmfkit's client speaks — Basic auth, Catapult-style JSON errors, call states —
-and records what each call heard: every ``dtmfOut`` received, and the audio rendered from it
-by dtmfkit's own core, laid end to end. Demos and tests use it instead of an account; tests talk
-HTTP to it rather than patching ``requests``.
+It speaks what each platform speaks — its route, its auth (Basic, or Telnyx's Bearer key), its
+body (JSON, BXML, TwiML in a form, ARI's query), its error shape, call states — and records what
+each call heard: every string received with the profile and timing it was played with, and the
+audio rendered from them by dtmfkit's own core, laid end to end. The same fault injection
+applies to every platform. Demos and tests use it instead of an account; tests talk HTTP to it
+rather than patching ``requests``. :meth:`Emulator.credentials_for` gives each platform's
+credentials for :class:`~dtmfkit.PlatformClient`.
 
 Endpoints (``/_emulator/`` marks what is not Catapult):
 
@@ -12,6 +16,10 @@ Endpoints (``/_emulator/`` marks what is not Catapult):
 ``GET  /v1/users/{u}/calls/{c}``                         the call, with its ``state``
 ``POST /v1/users/{u}/calls/{c}``                         ``{"state": "completed"}`` hangs up
 ``POST /v1/users/{u}/calls/{c}/dtmf``                    ``{"dtmfOut": "..."}``: 200, or an error
+``PUT  /api/v2/accounts/{u}/calls/{c}/bxml``             Bandwidth ``<Bxml><SendDtmf>``: 204
+``POST /v2/calls/{c}/actions/send_dtmf``                 Telnyx ``{"digits", ...}``: 200
+``POST /2010-04-01/Accounts/{u}/Calls/{c}.json``         Twilio ``Twiml=<Response><Play digits>``
+``POST /ari/channels/{c}/dtmf?dtmf=...``                 Asterisk ARI: 204
 ``GET  /_emulator/calls/{c}/dtmf``                       what the call received, with times
 ``GET  /_emulator/calls/{c}/audio.wav``                  what the call heard (16-bit WAV)
 ``GET  /_emulator/requests``                             every request seen, with its outcome
@@ -51,8 +59,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, BinaryIO, Final, Self
-from urllib.parse import unquote
+from typing import Any, BinaryIO, Final, NamedTuple, Self
+from urllib.parse import parse_qs, unquote
 
 import numpy as np
 import numpy.typing as npt
@@ -61,7 +69,17 @@ import soundfile as sf
 from dtmfkit._errors import DtmfError, EmulatorError, ParameterError
 from dtmfkit._grammar import parse
 from dtmfkit._io import WAV_LIMIT
-from dtmfkit._synth import render, render_many, samples_needed
+from dtmfkit._profiles import (
+    ASTERISK_ARI,
+    BANDWIDTH_BXML,
+    CATAPULT_PROFILE,
+    TELNYX,
+    TWILIO,
+    Profile,
+)
+from dtmfkit._synth import render, render_many
+from dtmfkit._timeline import Timeline, schedule
+from dtmfkit._timing import Timing
 
 __all__ = ["DEFAULT_USER_ID", "Emulator", "Fault", "RequestRecord"]
 
@@ -73,6 +91,10 @@ MAX_BODY: Final = 64 * 1024
 _CALLS: Final = re.compile(r"/v1/users/([^/]+)/calls")
 _CALL: Final = re.compile(r"/v1/users/([^/]+)/calls/([^/]+)")
 _DTMF: Final = re.compile(r"/v1/users/([^/]+)/calls/([^/]+)/dtmf")
+_BANDWIDTH: Final = re.compile(r"/api/v2/accounts/([^/]+)/calls/([^/]+)/bxml")
+_TELNYX: Final = re.compile(r"/v2/calls/([^/]+)/actions/send_dtmf")
+_TWILIO: Final = re.compile(r"/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\.json")
+_ARI: Final = re.compile(r"/ari/channels/([^/]+)/dtmf")
 _HEARD: Final = re.compile(r"/_emulator/calls/([^/]+)/(dtmf|audio\.wav)")
 _SAFE_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _TOKEN: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}")
@@ -172,6 +194,15 @@ class RequestRecord:
         return f"{self.method} {self.path} {status}{carried}"
 
 
+class _Heard(NamedTuple):
+    """One string a call received: when, the text, and how it was played."""
+
+    time: float
+    text: str
+    profile: Profile
+    timing: Timing
+
+
 @dataclass
 class _Call:
     call_id: str
@@ -181,9 +212,11 @@ class _Call:
     state: str = "active"
     start_time: float = field(default_factory=time.time)
     end_time: float | None = None
-    received: list[tuple[float, str]] = field(default_factory=list)
+    received: list[_Heard] = field(default_factory=list)
     #: Oldest strings forgotten to keep within the recording budget.
     dropped: int = 0
+    #: Telnyx command_ids seen: a repeat is ignored.
+    commands: set[str] = field(default_factory=set)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -370,20 +403,51 @@ class Emulator:
             call.state, call.end_time = "completed", time.time()
 
     def heard(self, call_id: str) -> list[str]:
-        """The ``dtmfOut`` strings a call received, in order."""
+        """The strings a call received, in order (each as its platform was sent it)."""
         with self._lock:
-            return [text for _, text in self._calls[call_id].received]
+            return [entry.text for entry in self._calls[call_id].received]
+
+    def timelines(self, call_id: str) -> list[Timeline]:
+        """What a call heard, string by string: each scheduled with the profile and timing its
+        platform played it with."""
+        with self._lock:
+            received = list(self._calls[call_id].received)
+        return [
+            schedule(entry.text, profile=entry.profile, timing=entry.timing, rate=self.rate)
+            for entry in received
+        ]
 
     def audio(self, call_id: str) -> npt.NDArray[np.int16]:
         """What a call heard: the rendering of every string received, end to end (int16).
 
         Rendered now, from the strings remembered, by the same core as everything else.
         """
-        texts = self.heard(call_id)
-        if not texts:
+        timelines = self.timelines(call_id)
+        if not timelines:
             return np.zeros(0, dtype=np.int16)
-        audio = render_many(texts, rate=self.rate, dtype="int16").audio
+        audio = render_many(timelines, dtype="int16").audio
         return audio.astype(np.int16, copy=False)
+
+    def credentials_for(self, platform: str) -> dict[str, str]:
+        """This emulator's credentials as `platform`'s client takes them.
+
+        Examples
+        --------
+        >>> with Emulator(api_token="t", api_secret="s") as emulator:
+        ...     emulator.credentials_for("telnyx"), emulator.credentials_for("twilio")
+        ({'api_key': 's'}, {'account_sid': 'u-emulator', 'auth_token': 's'})
+        """
+        user, token, secret = self.credentials
+        found = {
+            "catapult": {"user_id": user, "api_token": token, "api_secret": secret},
+            "bandwidth": {"account_id": user, "username": token, "password": secret},
+            "telnyx": {"api_key": secret},
+            "twilio": {"account_sid": user, "auth_token": secret},
+            "asterisk": {"username": token, "password": secret},
+        }.get(platform)
+        if found is None:
+            raise ParameterError(f"unknown platform {platform!r}")
+        return found
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -429,14 +493,29 @@ class Emulator:
         if self.on_request is not None:
             self.on_request(record)
 
-    def _authorized(self, header: str | None) -> bool:
+    def _authorized(self, header: str | None, *, expected: bytes | None = None) -> bool:
+        """Basic auth with `expected` (``token:secret`` by default)."""
         if not header or not header.startswith("Basic "):
             return False
         try:
             given = base64.b64decode(header[6:].strip(), validate=True)
         except (binascii.Error, ValueError):
             return False
-        return hmac.compare_digest(given, self._auth)
+        return hmac.compare_digest(given, self._auth if expected is None else expected)
+
+    def _bearer(self, header: str | None) -> bool:
+        """Telnyx: ``Bearer <key>``, the key being the secret."""
+        if not header or not header.startswith("Bearer "):
+            return False
+        return hmac.compare_digest(header[7:].strip().encode(), self._secret.encode())
+
+    def _call(self, call_id: str) -> _Call:
+        """A call by its id alone (Telnyx's and ARI's routes name no user)."""
+        with self._lock:
+            call = self._calls.get(call_id)
+        if call is None:
+            raise _Refusal(404, "not-found", "call-not-found", f"The call {call_id} was not found")
+        return call
 
     def _owned_call(self, user: str, call_id: str) -> _Call:
         if user != self.user_id:
@@ -459,12 +538,21 @@ class Emulator:
             parse(text)
         except DtmfError as exc:
             raise _Refusal(400, "bad-request", "invalid-dtmf-out", str(exc)) from None
+        self._play(call, text, CATAPULT_PROFILE, CATAPULT_PROFILE.timing, state_status=403)
+
+    def _play(
+        self, call: _Call, text: str, profile: Profile, timing: Timing, *, state_status: int
+    ) -> None:
+        """Record that `call` heard `text` as `profile` plays it with `timing`."""
         with self._lock:
             if call.state != "active":
                 raise _Refusal(
-                    403, "forbidden", "call-invalid-state", f"The call is {call.state}, not active"
+                    state_status,
+                    "forbidden",
+                    "call-invalid-state",
+                    f"The call is {call.state}, not active",
                 )
-            call.received.append((time.time(), text))
+            call.received.append(_Heard(time.time(), text, profile, timing))
             self._recorded.append(call.call_id)
             while len(self._recorded) > self.max_recordings:
                 oldest = self._calls[self._recorded.popleft()]
@@ -474,8 +562,8 @@ class Emulator:
     def _wav(self, call_id: str) -> BinaryIO:
         """What a call heard as a 16-bit WAV file on disk, rendered a string at a time (so
         that memory does not grow with the recording); the caller streams and closes it."""
-        texts = self.heard(call_id)
-        frames = samples_needed(texts, rate=self.rate) if texts else 0
+        timelines = self.timelines(call_id)
+        frames = sum(t.length for t in timelines)
         # Returned open: the handler streams it, then closes it.
         file = tempfile.TemporaryFile()  # noqa: SIM115
         try:
@@ -488,8 +576,8 @@ class Emulator:
                 format="RF64" if 2 * frames > WAV_LIMIT else "WAV",
                 closefd=False,
             ) as sound:
-                for text in texts:
-                    sound.write(render(text, rate=self.rate, dtype="int16"))
+                for timeline in timelines:
+                    sound.write(render(timeline, dtype="int16"))
         except BaseException:
             file.close()
             raise
@@ -583,6 +671,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         reply: _Reply | None
         body: Any = None
+        self._raw = b""
+        self._carried: str | None = None
         try:
             body = self._body()
             if path.startswith("/_emulator/"):
@@ -591,15 +681,9 @@ class _Handler(BaseHTTPRequestHandler):
                 reply = self._catapult(method, path, body)
         except _Refusal as refusal:
             self.close_connection = self.close_connection or refusal.close
-            error = {
-                "category": refusal.category,
-                "code": refusal.code,
-                "message": refusal.message,
-                "details": [],
-            }
-            reply = _ok(refusal.status, error)
+            reply = _ok(refusal.status, _error_body(_platform_of(path), refusal))
         # Record before answering, so a client that has its answer always finds the record.
-        carried = body.get("dtmfOut") if isinstance(body, dict) else None
+        carried = body.get("dtmfOut") if isinstance(body, dict) else self._carried
         self.server.emulator._record(
             RequestRecord(
                 method,
@@ -617,7 +701,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> Any:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return _parse(self._chunked())
+            self._raw = self._chunked()
+            return _parse(self._raw)
         length_header = self.headers.get("Content-Length")
         if length_header is None:
             return None
@@ -628,7 +713,8 @@ class _Handler(BaseHTTPRequestHandler):
             # Answer without reading the body, and close: the unread body cannot be skipped.
             message = f"Bodies are limited to {MAX_BODY} bytes"
             raise _Refusal(413, "bad-request", "body-too-large", message, close=True)
-        return _parse(self.rfile.read(length))
+        self._raw = self.rfile.read(length)
+        return _parse(self._raw)
 
     def _chunked(self) -> bytes:
         """A chunked body, read to its last chunk; at most MAX_BODY bytes."""
@@ -669,6 +755,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str, path: str, body: Any) -> _Reply:
         emulator = self.server.emulator
+        platform = _platform_of(path)
+        if platform != "catapult":
+            return self._platform(platform, method, path, body)
         if not emulator._authorized(self.headers.get("Authorization")):
             raise _Refusal(401, "authentication", "unauthorized", "Invalid credentials")
         if body is _NOT_JSON:
@@ -701,6 +790,80 @@ class _Handler(BaseHTTPRequestHandler):
             return _ok(201, None, {"Location": location})
         raise _Refusal(404, "not-found", "not-found", "No such resource")
 
+    def _platform(self, platform: str, method: str, path: str, body: Any) -> _Reply:
+        """A send-DTMF request of Bandwidth v2, Telnyx, Twilio or Asterisk ARI, read as each
+        platform reads it: its auth, its body, its grammar and ranges, its answer."""
+        emulator = self.server.emulator
+        authorization = self.headers.get("Authorization")
+        user, _, secret = emulator.credentials
+        allowed = {
+            "bandwidth": emulator._authorized(authorization),
+            "telnyx": emulator._bearer(authorization),
+            "twilio": emulator._authorized(authorization, expected=f"{user}:{secret}".encode()),
+            "asterisk": emulator._authorized(authorization),
+        }[platform]
+        if not allowed:
+            raise _Refusal(401, "authentication", "unauthorized", "Invalid credentials")
+        wanted = "PUT" if platform == "bandwidth" else "POST"
+        if method != wanted:
+            raise _Refusal(405, "bad-request", "method-not-allowed", f"{method} not allowed")
+        if platform == "bandwidth":
+            account, call_id = _BANDWIDTH.fullmatch(path).groups()  # type: ignore[union-attr]
+            call = emulator._owned_call(unquote(account), unquote(call_id))
+            text, tone, gap = _bxml(self._raw)
+            profile, timing = BANDWIDTH_BXML, BANDWIDTH_BXML.timing_for(tone_ms=tone, gap_ms=gap)
+            reply = _ok(204)
+        elif platform == "telnyx":
+            call = emulator._call(unquote(_TELNYX.fullmatch(path)[1]))  # type: ignore[index]
+            if not isinstance(body, dict) or not isinstance(body.get("digits"), str):
+                raise _Refusal(422, "bad-request", "10015", "digits is required")
+            text = body["digits"]
+            duration = body.get("duration_millis", 250)
+            if isinstance(duration, bool) or not isinstance(duration, int):
+                raise _Refusal(422, "bad-request", "10015", "duration_millis must be an integer")
+            profile = TELNYX
+            timing = _checked(lambda: TELNYX.timing_for(tone_ms=duration))
+            command = body.get("command_id")
+            if isinstance(command, str):
+                with emulator._lock:
+                    if command in call.commands:
+                        self._carried = text
+                        return _ok(200, {"data": {"result": "ok"}})  # ignored: seen before
+                    call.commands.add(command)
+            reply = _ok(200, {"data": {"result": "ok"}})
+        elif platform == "twilio":
+            account, call_id = _TWILIO.fullmatch(path).groups()  # type: ignore[union-attr]
+            call = emulator._owned_call(unquote(account), unquote(call_id))
+            text = _twiml(self._raw)
+            profile, timing = TWILIO, TWILIO.timing
+            reply = _ok(200, {"sid": call.call_id, "account_sid": user, "status": "in-progress"})
+        else:
+            call = emulator._call(unquote(_ARI.fullmatch(path)[1]))  # type: ignore[index]
+            query = parse_qs(self.path.partition("?")[2], keep_blank_values=True)
+            text = (query.get("dtmf") or [""])[0]
+            if not text:
+                raise _Refusal(400, "bad-request", "bad-request", "DTMF is required")
+            numbers = {}
+            for name, default in (("before", 0), ("between", 100), ("duration", 100), ("after", 0)):
+                value = (query.get(name) or [str(default)])[0]
+                if not (value.isascii() and value.isdigit()):
+                    raise _Refusal(400, "bad-request", "bad-request", f"{name} must be a number")
+                numbers[name] = int(value)
+            profile = ASTERISK_ARI
+            timing = _checked(
+                lambda: ASTERISK_ARI.timing_for(
+                    tone_ms=numbers["duration"], gap_ms=numbers["between"] or 100
+                )
+            )
+            reply = _ok(204)
+        try:
+            schedule(text, profile=profile, timing=timing)  # the platform's grammar and limits
+        except DtmfError as exc:
+            raise _Refusal(400, "bad-request", "invalid-digits", str(exc)) from None
+        self._carried = text
+        emulator._play(call, text, profile, timing, state_status=409)
+        return reply
+
     def _control(self, method: str, path: str, body: Any) -> _Reply:
         emulator = self.server.emulator
         # The control plane shows every call's digits: it needs the emulator's credentials.
@@ -731,10 +894,12 @@ class _Handler(BaseHTTPRequestHandler):
             if match[2] == "audio.wav":
                 return _ok(200, emulator._wav(call_id), {"Content-Type": "audio/wav"})
             with emulator._lock:
-                texts = [text for _, text in call.received]
-                received = [{"dtmfOut": text, "time": t} for t, text in call.received]
+                received = [
+                    {"dtmfOut": e.text, "time": e.time, "profile": e.profile.name}
+                    for e in call.received
+                ]
                 dropped = call.dropped
-            samples = samples_needed(texts, rate=emulator.rate) if texts else 0
+            samples = sum(t.length for t in emulator.timelines(call_id))
             summary = {
                 "callId": call_id,
                 "rate": emulator.rate,
@@ -789,6 +954,88 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 _NOT_JSON: Final = object()
+
+
+def _platform_of(path: str) -> str:
+    """Whose route `path` is."""
+    for name, pattern in (
+        ("bandwidth", _BANDWIDTH),
+        ("telnyx", _TELNYX),
+        ("twilio", _TWILIO),
+        ("asterisk", _ARI),
+    ):
+        if pattern.fullmatch(path):
+            return name
+    return "catapult"
+
+
+def _error_body(platform: str, refusal: _Refusal) -> Any:
+    """A refusal in the shape each platform's errors take (see PLATFORMS.md)."""
+    if platform == "bandwidth":
+        return {"type": refusal.code, "description": refusal.message, "id": secrets.token_hex(8)}
+    if platform == "telnyx":
+        return {
+            "errors": [{"code": refusal.code, "title": refusal.category, "detail": refusal.message}]
+        }
+    if platform == "twilio":
+        number = {401: 20003, 404: 20404, 429: 20429}.get(refusal.status, 21000 + refusal.status)
+        return {"code": number, "message": refusal.message, "status": refusal.status}
+    if platform == "asterisk":
+        return {"message": refusal.message}
+    return {
+        "category": refusal.category,
+        "code": refusal.code,
+        "message": refusal.message,
+        "details": [],
+    }
+
+
+def _checked(make: Callable[[], Timing]) -> Timing:
+    """A platform's timing, its range refused as the platform refuses it."""
+    try:
+        return make()
+    except ParameterError as exc:
+        raise _Refusal(400, "bad-request", "invalid-parameter", str(exc)) from None
+
+
+def _xml(raw: bytes, what: str) -> Any:
+    import xml.etree.ElementTree as ElementTree
+
+    try:
+        return ElementTree.fromstring(raw)
+    except ElementTree.ParseError as exc:
+        raise _Refusal(400, "bad-request", "invalid-xml", f"{what} is not XML: {exc}") from None
+
+
+def _bxml(raw: bytes) -> tuple[str, int, int]:
+    """Bandwidth: the digits, toneDuration and toneInterval of ``<Bxml><SendDtmf>``."""
+    root = _xml(raw, "the BXML")
+    verb = root.find("SendDtmf") if root.tag == "Bxml" else None
+    if verb is None or not verb.text:
+        raise _Refusal(400, "bad-request", "invalid-bxml", "expected <Bxml><SendDtmf>digits")
+    numbers = []
+    for name, default in (("toneDuration", "200"), ("toneInterval", "400")):
+        value = verb.get(name, default)
+        if not (value.isascii() and value.isdigit()):
+            raise _Refusal(400, "bad-request", "invalid-bxml", f"{name} must be a number")
+        numbers.append(int(value))
+    return verb.text, numbers[0], numbers[1]
+
+
+def _twiml(raw: bytes) -> str:
+    """Twilio: the digits of ``Twiml=<Response><Play digits="..."/></Response>``, which
+    <Play digits> documents as 0-9 and w."""
+    form = parse_qs(raw.decode("utf-8", "replace"))
+    twiml = (form.get("Twiml") or [""])[0]
+    if not twiml:
+        raise _Refusal(400, "bad-request", "21218", "Twiml or Url is required")
+    root = _xml(twiml.encode(), "the TwiML")
+    play = root.find("Play") if root.tag == "Response" else None
+    digits = play.get("digits") if play is not None else None
+    if not isinstance(digits, str) or not re.fullmatch(r"[0-9w]+", digits):
+        message = f"<Play digits> takes 0-9 and w, got {digits!r}"
+        raise _Refusal(400, "bad-request", "21218", message)
+    return digits
 
 
 def _parse(raw: bytes) -> Any:

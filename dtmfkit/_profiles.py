@@ -39,9 +39,11 @@ from dtmfkit._timing import Timing
 
 __all__ = [
     "ASTERISK",
+    "ASTERISK_ARI",
     "BANDWIDTH_BXML",
     "CATAPULT_PROFILE",
     "PROFILES",
+    "TELNYX",
     "TWILIO",
     "Profile",
     "resolve_profile",
@@ -194,9 +196,48 @@ TWILIO: Final = Profile(
     doc="Twilio ``sendDigits`` (tone timing assumed).",
 )
 
+#: Telnyx Call Control ``send_dtmf``.
+TELNYX: Final = Profile(
+    "telnyx",
+    Grammar.build("telnyx", label="digits", max_length=92, pauses="wW"),
+    Timing(Fraction(250), Fraction(250)),
+    sources=(
+        "Telnyx Call Control send_dtmf reference: digits 0-9, A-D, * and #; 'w' pauses 0.5 s "
+        "and 'W' 1 s (',' and a-d are not documented); duration_millis default 250, from 100 "
+        "to 500 ms. Telnyx documents no gap and no length limit: dtmfkit ASSUMES a 250 ms gap, "
+        "pauses replacing it, and keeps Catapult's 92 characters"
+    ),
+    tone_range_ms=(100, 500),
+    doc="Telnyx ``send_dtmf`` (gap assumed).",
+)
+
+#: Asterisk ARI ``POST /channels/{channelId}/dtmf``.
+ASTERISK_ARI: Final = Profile(
+    "asterisk-ari",
+    Grammar.build(
+        "asterisk-ari",
+        label="dtmf",
+        max_length=255,
+        lower_case_keys=True,
+        pauses="wW",
+        skipped=",",
+    ),
+    Timing(Fraction(100), Fraction(100), pauses="add", lead_ms=Fraction(100), gap_after_last=True),
+    sources=(
+        "Asterisk rest-api/api-docs/channels.json: dtmf, before (0), between (100 ms), "
+        "duration (100 ms), after (0); main/app.c dtmf_stream(): 100 ms of quiet before the "
+        "first digit whatever 'before' says, 'between' after every digit, 'w' 500 ms and 'W' "
+        "1000 ms on top, any other character such as ',' logged and skipped; main/options.c: "
+        "digits of at least 80 ms. No length limit: dtmfkit caps the string at 255 characters"
+    ),
+    tone_range_ms=(80, 10_000),
+    gap_range_ms=(45, 10_000),
+    doc="Asterisk ARI ``channels/{id}/dtmf``.",
+)
+
 #: Every profile by name.
 PROFILES: Final = MappingProxyType(
-    {p.name: p for p in (CATAPULT_PROFILE, BANDWIDTH_BXML, ASTERISK, TWILIO)}
+    {p.name: p for p in (CATAPULT_PROFILE, BANDWIDTH_BXML, ASTERISK, TWILIO, TELNYX, ASTERISK_ARI)}
 )
 
 
