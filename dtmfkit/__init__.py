@@ -194,25 +194,7 @@ def __dir__() -> list[str]:
 
 # The errors say they are dtmfkit's, as tracebacks show them (as httpx does): a caller
 # catches dtmfkit.DtmfSyntaxError, not a private module's.
-for _error in (
-    AudioFileError,
-    AuthenticationError,
-    CallNotFoundError,
-    CallStateError,
-    CatapultError,
-    ConflictError,
-    DtmfError,
-    DtmfSyntaxError,
-    EmulatorError,
-    ForbiddenError,
-    MissingDependencyError,
-    ParameterError,
-    PlaybackError,
-    RateLimitError,
-    RedirectError,
-    SendFailedError,
-    ServerError,
-    TransportError,
-):
-    _error.__module__ = "dtmfkit"
-del _error
+for _name in __all__:
+    if _name.endswith("Error"):
+        globals()[_name].__module__ = "dtmfkit"
+del _name

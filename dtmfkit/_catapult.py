@@ -48,16 +48,13 @@ from urllib.parse import urlsplit
 import requests
 
 from dtmfkit._errors import (
-    AuthenticationError,
     CallNotFoundError,
     CallStateError,
     CatapultError,
-    ConflictError,
     DtmfError,
     ForbiddenError,
     ParameterError,
     RateLimitError,
-    RedirectError,
     SendFailedError,
     ServerError,
 )
@@ -71,10 +68,12 @@ from dtmfkit._http import (
     Transport,
     check_base_url,
     deliver,
+    one_line,
     redact,
     redact_headers,
     retry_after,
     segment,
+    typed_error,
 )
 from dtmfkit._version import __version__
 
@@ -100,8 +99,6 @@ ENVIRONMENT: Final = {
     "api_secret": "CATAPULT_API_SECRET",
     "base_url": "CATAPULT_BASE_URL",
 }
-# One line of a body that is not JSON, at most this long, is kept in an error's message.
-_BODY_IN_MESSAGE: Final = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +190,7 @@ class Call:
         if not isinstance(body, dict):
             raise CatapultError(
                 f"Catapult answered a call lookup with something that is not a JSON object: "
-                f"{_one_line(answer.text())!r}",
+                f"{one_line(answer.text())!r}",
                 status=answer.status,
             )
         return body
@@ -203,11 +200,6 @@ class Call:
         self.client.request(
             "POST", f"calls/{segment(self.call_id, 'call_id')}", json_body={"state": "completed"}
         )
-
-
-def _one_line(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= _BODY_IN_MESSAGE else line[: _BODY_IN_MESSAGE - 1] + "…"
 
 
 def format_request(prepared: requests.PreparedRequest) -> str:
@@ -567,62 +559,37 @@ class CatapultClient:
             body = None
         fields = body if isinstance(body, dict) else {}
         category, code, message = (
-            redact(value, secrets) if isinstance(value := fields.get(key), str) else None
+            value if isinstance(value := fields.get(key), str) else None
             for key in ("category", "code", "message")
         )
         details = fields.get("details")
         if details is not None:
             details = json.loads(redact(json.dumps(details), secrets))
-        status = answer.status
-        summary = f"Catapult answered {status} {answer.reason}".rstrip()
-        if code or category:
-            summary += f" ({code or category})"
-        if message:
-            summary += f": {message}"
-        elif not fields and answer.body:
-            summary += f": {_one_line(redact(answer.text(), secrets))}"
-        extra: dict[str, Any] = {}
-        cls: type[CatapultError] = CatapultError
-        played = False
-        if 300 <= status < 400:
-            cls = RedirectError
-            extra["location"] = answer.header("Location")
-            summary += f" to {extra['location']!r}; redirects are not followed"
-        elif status == 401:
-            cls = AuthenticationError
-        elif status == 403:
-            # Catapult lists call-id-not-found under 403.
-            cls = {
-                "call-invalid-state": CallStateError,
-                "call-id-not-found": CallNotFoundError,
-            }.get(code or "", ForbiddenError)
-        elif status == 404:
-            cls = CallNotFoundError
-        elif status == 409:
-            cls = ConflictError
-        elif status == 429:
-            cls = RateLimitError
-            extra["reset_at"] = _reset_at(answer)
-            if extra["reset_at"] is not None:
-                summary += f", the limit resets at {_clock(extra['reset_at'])}"
-        elif status >= 500:
-            cls = SendFailedError if code == "send-dtmf-failure" else ServerError
-            played = code != "call-unavailable"
-        summary += (
-            "; the digits may have been played, check the call before sending again"
-            if played
-            else "; nothing was played"
-        )
-        return cls(
-            redact(summary, secrets),
-            status=status,
-            category=category,
-            code=code,
-            message=message,
+        return typed_error(
+            answer,
+            platform="Catapult",
+            fields=(code, category, message),
+            secrets=secrets,
+            classify=_classify,
+            reset_at=_reset_at,
             details=details,
-            may_have_played=played,
-            **extra,
         )
+
+
+def _classify(status: int, code: str | None) -> tuple[type[CatapultError], bool] | None:
+    """Catapult's own readings of a status: call-id-not-found and call-invalid-state are
+    403s; of 503s, call-unavailable ("being initialized ... retry later") did not run."""
+    if status == 403:
+        chosen: type[CatapultError] = {
+            "call-invalid-state": CallStateError,
+            "call-id-not-found": CallNotFoundError,
+        }.get(code or "", ForbiddenError)
+        return chosen, False
+    if status >= 500:
+        if code == "send-dtmf-failure":
+            return SendFailedError, True
+        return ServerError, code != "call-unavailable"
+    return None
 
 
 def _catapult(dtmf_out: str | Sequence) -> Sequence:

@@ -103,6 +103,15 @@ def _add_output_flags(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
+#: The platforms dtmfkit sends to (``dtmfkit.PLATFORMS``; named here so that a command's
+#: parser needs no import of them).
+PLATFORM_NAMES = ("catapult", "bandwidth", "telnyx", "twilio", "asterisk")
+
+
+def _add_platform(parser: argparse.ArgumentParser, help: str, default: str | None) -> None:
+    parser.add_argument("--platform", choices=PLATFORM_NAMES, default=default, help=help)
+
+
 def _add_profile(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile",
@@ -756,11 +765,7 @@ def build_parser(command: str | None = None) -> Parser:
         _add_timing(shown)
         _add_sound(shown)
         shown.add_argument("--json", action="store_true", help="print the preview as JSON")
-        shown.add_argument(
-            "--platform",
-            choices=["catapult", "bandwidth", "telnyx", "twilio", "asterisk"],
-            help="show the request to this platform and what its call hears",
-        )
+        _add_platform(shown, "show the request to this platform and what its call hears", None)
         shown.add_argument(
             "--plot",
             metavar="FILE",
@@ -840,11 +845,8 @@ def build_parser(command: str | None = None) -> Parser:
         )
         send.add_argument("call_id", metavar="CALL_ID", help="the call to play the keys into")
         send.add_argument("text", metavar="TEXT", help="dtmfOut string, e.g. '1WWW,59#'")
-        send.add_argument(
-            "--platform",
-            choices=["catapult", "bandwidth", "telnyx", "twilio", "asterisk"],
-            default="catapult",
-            help="where to send: its route, auth, grammar and timing (catapult)",
+        _add_platform(
+            send, "where to send: its route, auth, grammar and timing (catapult)", "catapult"
         )
         send.add_argument(
             "--tone-ms", type=_number, help="tone length, where the platform takes one"
@@ -880,11 +882,10 @@ def build_parser(command: str | None = None) -> Parser:
         emulator.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
         emulator.add_argument("--port", type=_port, default=0, help="port (0: any free port)")
         emulator.add_argument("--user-id", default="u-emulator", help="the user it serves")
-        emulator.add_argument(
-            "--platform",
-            choices=["catapult", "bandwidth", "telnyx", "twilio", "asterisk"],
-            default="catapult",
-            help="whose export lines to print (it serves every platform's route) (catapult)",
+        _add_platform(
+            emulator,
+            "whose export lines to print (it serves every platform's route) (catapult)",
+            "catapult",
         )
         emulator.add_argument(
             "--call",

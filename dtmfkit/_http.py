@@ -46,7 +46,18 @@ import requests
 import requests.adapters
 import requests.auth
 
-from dtmfkit._errors import CatapultError, ParameterError, TransportError
+from dtmfkit._errors import (
+    AuthenticationError,
+    CallNotFoundError,
+    CatapultError,
+    ConflictError,
+    ForbiddenError,
+    ParameterError,
+    RateLimitError,
+    RedirectError,
+    ServerError,
+    TransportError,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -57,8 +68,10 @@ __all__ = [
     "Transport",
     "check_base_url",
     "deliver",
+    "one_line",
     "redact_headers",
     "segment",
+    "typed_error",
 ]
 
 log = logging.getLogger("dtmfkit")
@@ -512,6 +525,92 @@ class Rules:
     success: Callable[[Answer], bool]
     not_executed: Callable[[CatapultError], str | None]
     deduplicated: bool = False
+
+
+def typed_error(
+    answer: Answer,
+    *,
+    platform: str,
+    fields: tuple[str | None, str | None, str | None],
+    secrets: tuple[str, ...],
+    classify: Callable[[int, str | None], tuple[type[CatapultError], bool] | None],
+    reset_at: Callable[[Answer], float | None],
+    details: Any = None,
+) -> CatapultError:
+    """The typed error of an answer that is not a success, for every platform.
+
+    `fields` are the (code, category, message) the platform's body gives; `classify` may
+    decide the class and whether the digits may have played for a status and code (None: the
+    common rules: 3xx redirect, 401, 403, 404, 409 conflict, 429 rate limit, 5xx may have
+    played); `reset_at` reads when a rate limit ends. Credentials are redacted everywhere.
+    """
+    code, category, message = (None if v is None else redact(v, secrets) for v in fields)
+    status = answer.status
+    summary = f"{platform} answered {status} {answer.reason}".rstrip()
+    if code or category:
+        summary += f" ({code or category})"
+    if message:
+        summary += f": {message}"
+    elif not any(fields) and answer.body:
+        summary += f": {one_line(redact(answer.text(), secrets))}"
+    extra: dict[str, Any] = {}
+    decided = classify(status, code)
+    if decided is not None:
+        cls, played = decided
+    else:
+        cls, played = _COMMON.get(status, (CatapultError, False))
+        if status >= 500:
+            cls, played = ServerError, True
+        elif 300 <= status < 400:
+            cls = RedirectError
+    if issubclass(cls, RedirectError):
+        extra["location"] = answer.header("Location")
+        summary += f" to {extra['location']!r}; redirects are not followed"
+    elif issubclass(cls, RateLimitError):
+        extra["reset_at"] = reset_at(answer)
+        if extra["reset_at"] is not None:
+            moment = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(extra["reset_at"]))
+            summary += f", the limit resets at {moment}"
+    summary += (
+        "; the digits may have been played, check the call before sending again"
+        if played
+        else "; nothing was played"
+    )
+    return cls(
+        redact(summary, secrets),
+        status=status,
+        category=category,
+        code=code,
+        message=message,
+        details=details,
+        may_have_played=played,
+        **extra,
+    )
+
+
+#: One line of a body that is not JSON, at most this long, is kept in an error's message.
+BODY_IN_MESSAGE: Final = 200
+
+
+def one_line(text: str) -> str:
+    """`text` on one line, shortened to :data:`BODY_IN_MESSAGE` characters.
+
+    Examples
+    --------
+    >>> one_line("down\\n  until 03:00"), len(one_line("x" * 500))
+    ('down until 03:00', 200)
+    """
+    line = " ".join(text.split())
+    return line if len(line) <= BODY_IN_MESSAGE else line[: BODY_IN_MESSAGE - 1] + "…"
+
+
+_COMMON: Final[dict[int, tuple[type[CatapultError], bool]]] = {
+    401: (AuthenticationError, False),
+    403: (ForbiddenError, False),
+    404: (CallNotFoundError, False),
+    409: (ConflictError, False),
+    429: (RateLimitError, False),
+}
 
 
 def retry_after(answer: Answer, *, now: float) -> float | None:

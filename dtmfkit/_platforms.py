@@ -49,17 +49,11 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from urllib.parse import urlencode, urlsplit
 
 from dtmfkit._errors import (
-    AuthenticationError,
-    CallNotFoundError,
     CallStateError,
     CatapultError,
-    ConflictError,
     DtmfSyntaxError,
-    ForbiddenError,
     ParameterError,
     RateLimitError,
-    RedirectError,
-    ServerError,
 )
 from dtmfkit._grammar import Sequence, parse
 from dtmfkit._profiles import (
@@ -705,64 +699,38 @@ def _fields(platform: str, body: Any) -> tuple[str | None, str | None, str | Non
 
 def typed_error(answer: Answer, platform: Platform, secrets: tuple[str, ...]) -> CatapultError:
     """The typed error of a platform's answer that is not a success, credentials redacted."""
-    from dtmfkit._http import redact, retry_after
+    from dtmfkit._http import typed_error as common
 
     try:
         body = json.loads(answer.body) if answer.body else None
     except ValueError:
         body = None
-    code, category, message = (
-        None if value is None else redact(value, secrets) for value in _fields(platform.name, body)
-    )
-    status = answer.status
-    summary = f"{platform.name} answered {status} {answer.reason}".rstrip()
-    if code or category:
-        summary += f" ({code or category})"
-    if message:
-        summary += f": {message}"
-    elif body is None and answer.body:
-        line = " ".join(redact(answer.text(), secrets).split())
-        summary += f": {line[:200]}"
-    extra: dict[str, Any] = {}
-    cls: type[CatapultError] = CatapultError
-    played = False
-    if 300 <= status < 400:
-        cls = RedirectError
-        extra["location"] = answer.header("Location")
-        summary += f" to {extra['location']!r}; redirects are not followed"
-    elif status == 401:
-        cls = AuthenticationError
-    elif status == 403:
-        cls = ForbiddenError
-    elif status == 404:
-        cls = CallNotFoundError
-    elif status in (409, 412):
-        # ARI: 409 not in a Stasis application, 412 channel in an invalid state.
-        cls = CallStateError if platform.name == "asterisk" else ConflictError
-    elif status == 429 or code in ("20429", "10011"):
-        cls = RateLimitError
+    fields = _fields(platform.name, body)
+
+    def classify(status: int, code: str | None) -> tuple[type[CatapultError], bool] | None:
+        if status in (409, 412) and platform.name == "asterisk":
+            # ARI: 409 not in a Stasis application, 412 channel in an invalid state.
+            return CallStateError, False
+        if code in ("20429", "10011"):  # Twilio's and Telnyx's rate-limit codes
+            return RateLimitError, False
+        return None
+
+    def reset_at(answer: Answer) -> float | None:
+        from dtmfkit._http import retry_after
+
         now = time.time()
-        reset_at = retry_after(answer, now=now)
+        found = retry_after(answer, now=now)
         reset = (answer.header("x-ratelimit-reset") or "").strip()
-        if reset_at is None and reset.isascii() and reset.isdigit() and len(reset) <= 16:
+        if found is None and reset.isascii() and reset.isdigit() and len(reset) <= 16:
             # Telnyx does not document the unit: a Unix time in seconds, or seconds to wait.
-            reset_at = float(reset) if int(reset) > 10**9 else now + int(reset)
-        extra["reset_at"] = reset_at
-    elif status >= 500:
-        cls = ServerError
-        played = True
-    summary += (
-        "; the digits may have been played, check the call before sending again"
-        if played
-        else "; nothing was played"
-    )
-    return cls(
-        redact(summary, secrets),
-        status=status,
-        category=category,
-        code=code,
-        message=message,
-        details=None,
-        may_have_played=played,
-        **extra,
+            found = float(reset) if int(reset) > 10**9 else now + int(reset)
+        return found
+
+    return common(
+        answer,
+        platform=platform.name,
+        fields=fields,
+        secrets=secrets,
+        classify=classify,
+        reset_at=reset_at,
     )

@@ -330,3 +330,9 @@ def test_preview_shows_the_request_and_what_the_call_hears(
     out = capsys.readouterr().out
     assert "POST /2010-04-01/Accounts/ACCOUNT_SID/Calls/CALL_ID.json" in out
     assert "preview of '1ww2' (twilio profile" in out
+
+
+def test_the_command_line_knows_every_platform() -> None:
+    from dtmfkit._cli import PLATFORM_NAMES
+
+    assert tuple(PLATFORMS) == PLATFORM_NAMES
