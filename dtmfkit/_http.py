@@ -63,6 +63,8 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "Answer",
     "BasicAuth",
+    "BearerAuth",
+    "HiddenAuth",
     "RetryPolicy",
     "Rules",
     "Transport",
@@ -84,22 +86,14 @@ MAX_ANSWER_BYTES: Final = 1 << 20
 _MAX_DIGITS: Final = 10
 
 
-class BasicAuth(requests.auth.AuthBase):
-    """HTTP Basic auth whose credentials never show: not in a repr, not in ``vars()``.
+class HiddenAuth(requests.auth.AuthBase):
+    """An ``Authorization`` header whose credentials never show: not in a repr, not in
+    ``vars()``; :meth:`secrets` lists every form they take on the wire, for redaction."""
 
-    Examples
-    --------
-    >>> auth = BasicAuth("t-token", "s-secret")
-    >>> auth, vars(auth)
-    (<BasicAuth hidden>, {})
-    """
+    __slots__ = ("__header", "__kind", "__words")
 
-    __slots__ = ("__header", "__words")
-
-    def __init__(self, user: str, password: str) -> None:
-        pair = f"{user}:{password}".encode("latin-1", errors="strict")
-        self.__header = "Basic " + base64.b64encode(pair).decode("ascii")
-        self.__words = (user, password, f"{user}:{password}", self.__header[6:])
+    def __init__(self, header: str, words: tuple[str, ...], kind: str) -> None:
+        self.__header, self.__words, self.__kind = header, words, kind
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = self.__header
@@ -110,7 +104,42 @@ class BasicAuth(requests.auth.AuthBase):
         return self.__words
 
     def __repr__(self) -> str:
-        return "<BasicAuth hidden>"
+        return f"<{self.__kind} hidden>"
+
+
+class BasicAuth(HiddenAuth):
+    """HTTP Basic auth whose credentials never show.
+
+    Examples
+    --------
+    >>> auth = BasicAuth("t-token", "s-secret")
+    >>> auth, vars(auth)
+    (<BasicAuth hidden>, {})
+    """
+
+    __slots__ = ()
+
+    def __init__(self, user: str, password: str) -> None:
+        pair = f"{user}:{password}".encode("latin-1", errors="strict")
+        encoded = base64.b64encode(pair).decode("ascii")
+        super().__init__(
+            "Basic " + encoded, (user, password, f"{user}:{password}", encoded), "BasicAuth"
+        )
+
+
+class BearerAuth(HiddenAuth):
+    """``Authorization: Bearer KEY`` (Telnyx) whose key never shows.
+
+    Examples
+    --------
+    >>> BearerAuth("KEY-1"), BearerAuth("KEY-1").secrets()
+    (<BearerAuth hidden>, ('KEY-1', 'Bearer KEY-1'))
+    """
+
+    __slots__ = ()
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Bearer {key}", (key, f"Bearer {key}"), "BearerAuth")
 
 
 def segment(value: object, name: str) -> str:

@@ -434,7 +434,14 @@ class PlatformClient:
         pool_size: int = 32,
         **named: str,
     ) -> None:
-        from dtmfkit._http import BasicAuth, RetryPolicy, Rules, Transport, check_base_url
+        from dtmfkit._http import (
+            BasicAuth,
+            BearerAuth,
+            RetryPolicy,
+            Rules,
+            Transport,
+            check_base_url,
+        )
 
         self.platform = resolve_platform(platform)
         given = {**(credentials or {}), **named}
@@ -484,7 +491,7 @@ class PlatformClient:
         # Identifiers (account, SID) are not secret; keys, tokens and passwords are.
         self._ids = {k: v for k, v in given.items() if k in ("account_id", "account_sid")}
         if self.platform.name == "telnyx":
-            self._auth: Any = _BearerAuth(given["api_key"])
+            self._auth: Any = BearerAuth(given["api_key"])
         elif self.platform.name == "twilio":
             self._auth = BasicAuth(given["account_sid"], given["auth_token"])
         else:
@@ -640,26 +647,6 @@ class PlatformClient:
     def _error(self, answer: Answer) -> CatapultError:
         """The typed error for an answer of this platform that is not a success."""
         return typed_error(answer, self.platform, self._auth.secrets())
-
-
-class _BearerAuth:
-    """``Authorization: Bearer KEY`` whose key never shows."""
-
-    __slots__ = ("__header", "__words")
-
-    def __init__(self, key: str) -> None:
-        self.__header = f"Bearer {key}"
-        self.__words = (key, self.__header)
-
-    def __call__(self, request: Any) -> Any:
-        request.headers["Authorization"] = self.__header
-        return request
-
-    def secrets(self) -> tuple[str, ...]:
-        return self.__words
-
-    def __repr__(self) -> str:
-        return "<BearerAuth hidden>"
 
 
 def _success(answer: Answer) -> bool:
