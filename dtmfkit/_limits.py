@@ -43,6 +43,7 @@ from dtmfkit._errors import ParameterError
 from dtmfkit._keypad import HIGH_GROUP_HZ
 
 __all__ = [
+    "ALWAYS_FITS",
     "FREQUENCY_ACCEPT",
     "FREQUENCY_REJECT",
     "FULL_SCALE_DBM0",
@@ -89,7 +90,8 @@ LEVEL_RANGE_DBM0: Final = (-90.0, FULL_SCALE_DBM0)
 #: Twist dtmfkit renders (the Q.24 limits are far inside it; beyond them is a warning).
 TWIST_RANGE_DB: Final = (-40.0, 40.0)
 # Allocations this small are never checked (asking the system costs a microsecond).
-_SMALL: Final = 256 << 20
+#: An allocation smaller than this is never checked against the free memory.
+ALWAYS_FITS: Final = 256 << 20
 
 #: A duration in milliseconds, as callers may give it.
 Milliseconds = int | float | Fraction | Decimal
@@ -107,7 +109,7 @@ def fits(nbytes: int, what: str) -> int:
     ParameterError
         Naming how much `what` would need, and how much there is.
     """
-    if nbytes < _SMALL:
+    if nbytes < ALWAYS_FITS:
         return nbytes
     try:
         free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")

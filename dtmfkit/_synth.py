@@ -43,7 +43,7 @@ import numpy.typing as npt
 from dtmfkit._errors import ParameterError
 from dtmfkit._grammar import PAUSE_CODE, PAUSE_SECONDS, SKIP_CODE, Grammar, Sequence
 from dtmfkit._keypad import FREQUENCIES, KEYS
-from dtmfkit._limits import check_dtmf_rate, fits
+from dtmfkit._limits import ALWAYS_FITS, check_dtmf_rate, fits
 from dtmfkit._settings import RenderOptions, Settings, TimingOptions, resolve
 from dtmfkit._timeline import Timeline, timeline_and_settings, timeline_of, timeline_of_text
 from dtmfkit._timing import Timing
@@ -531,6 +531,8 @@ class _Synthesis(NamedTuple):
     keys: bytes | None = None
     cut: int = 0
     keyed: tuple[int, int, int] = (0, 0, 0)
+    #: The grammar's longest string (for strings of keys checked by their translation).
+    longest: int = 0
 
     @classmethod
     def of(cls, settings: Settings, dtype: np.dtype[Any]) -> _Synthesis:
@@ -543,24 +545,45 @@ class _Synthesis(NamedTuple):
             synthesis = cls(voicing, tape)
             if tape is not None and tape.keys is not None:
                 keyed = (voicing.serial, tape.tone, tape.gap_samples)
-                synthesis = cls(voicing, tape, tape.keys, tape.cut, keyed)
+                longest = settings.profile.grammar.max_length
+                synthesis = cls(voicing, tape, tape.keys, tape.cut, keyed, longest)
             found = settings.memo.setdefault(dtype, synthesis)
         return found
+
+    def render_keys(self, text: str) -> npt.NDArray[Any] | None:
+        """A text of keys alone (a PIN, a phone number), rendered straight from the text; None
+        for any other text (then the timeline's path checks it and renders it).
+
+        The translation to key codes is the grammar's check too: every character that is not
+        one of its keys (pauses included) becomes 0xFF, and the length is the grammar's. No
+        Timeline is made: the rows are the key codes.
+        """
+        if self.keys is None or not 0 < len(text) <= self.longest:
+            return None
+        try:
+            codes = text.encode("ascii").translate(self.keys)
+        except UnicodeEncodeError:
+            return None
+        if b"\xff" in codes:
+            return None
+        keyed = _TONES.entries.get(self.keyed)
+        if keyed is None:
+            keyed = self.voicing.table(self.keyed[1], self.keyed[2])
+            if keyed is None:
+                return None
+        if len(codes) * keyed.strides[0] >= ALWAYS_FITS:
+            fits(len(codes) * keyed.strides[0], "rendering")
+        # Positional arguments, a dtype object and ravel (the result is contiguous): the
+        # cheapest spellings, on the path of every new string of keys.
+        audio = keyed.take(np.frombuffer(codes, _UINT8), 0, None, "clip").ravel()
+        return audio[: audio.size - self.cut]
 
     def render(self, timeline: Timeline, out: npt.NDArray[Any] | None) -> npt.NDArray[Any]:
         """The samples of exactly `timeline`, into `out` if given."""
         if self.keys is not None and out is None:
-            codes = timeline.text.encode("ascii").translate(self.keys)
-            if b"\xff" not in codes:
-                keyed = _TONES.entries.get(self.keyed)
-                if keyed is None:
-                    keyed = self.voicing.table(self.keyed[1], self.keyed[2])
-                if keyed is not None:
-                    fits(len(codes) * keyed.strides[0], "rendering")
-                    # Positional arguments, a dtype object and ravel (the result is contiguous):
-                    # the cheapest spellings, on the path of every new string of keys.
-                    audio = keyed.take(np.frombuffer(codes, _UINT8), 0, None, "clip").ravel()
-                    return audio[: audio.size - self.cut]
+            audio = self.render_keys(timeline.text)
+            if audio is not None:
+                return audio
         tape, voicing = self.tape, self.voicing
         if tape is not None:
             table = voicing.table(tape.row * tape.per_tone)
@@ -707,6 +730,9 @@ def render(
         if synthesis is None:
             synthesis = _Synthesis.of(settings, _dtype(dtype, out))
             settings.memo[dtype] = synthesis
+        audio = synthesis.render_keys(source)
+        if audio is not None:
+            return audio
         return synthesis.render(timeline_of_text(source, settings), None)
     timeline, settings = timeline_and_settings(
         "render", source, rate, profile, timing, voice, options
