@@ -292,3 +292,21 @@ def test_spandsp_hears_the_same_keys() -> None:
         text = "".join(rng.choice(list(KEYS), 12))
         audio = render(text, tone_ms=tone, gap_ms=gap, dtype="int16")
         assert receiver.decode(audio) == decode(audio, 8000) == text
+
+
+# --- Input rules: DC, non-finite and huge samples (module docstring) ----------------------
+
+
+def test_dc_is_removed_and_a_nan_does_not_delete_a_key() -> None:
+    audio = render("159#", dtype="float64")
+    assert decode(audio * 0.5 + 0.3, 8000) == "159#"  # a DC offset of 0.3 hides nothing
+    spoiled = audio.copy()
+    spoiled[[800, 5600, 10400]] = [np.nan, np.inf, -np.inf]  # inside the 1, the 5 and the 9
+    assert decode(spoiled, 8000) == "159#"
+
+
+def test_huge_samples_are_clipped_to_full_scale_not_a_crash() -> None:
+    audio = render("7", dtype="float64")
+    assert decode(audio * 1e19, 8000) in ("", "7")  # clipped: a square-ish wave, never an error
+    assert detect(np.full(4000, 1e300), 8000) == []
+    assert decode(np.concatenate([np.full(400, 1e19), audio]), 8000) == "7"

@@ -166,6 +166,7 @@ def test_default_pair_never_clips_and_int16_is_rounded_float() -> None:
         ({"ramp_ms": 101}, "ramp_ms=101 is too long for tone_ms=200"),
         ({"ramp_ms": -1}, "ramp_ms must be at least 0"),
         ({"dtype": "int32"}, "dtype must be one of float32, float64, int16"),
+        ({"dtype": ">i2"}, "dtype must be in this machine's byte order, got '>i2'"),
         ({"tone_ms": 0.01, "ramp_ms": 0}, "shorter than one sample"),
     ],
 )
