@@ -52,6 +52,7 @@ if _TYPE_CHECKING:
         SendResult,
         format_request,
     )
+    from dtmfkit._dataset import DatasetReport, Variation, build_dataset, read_labels
     from dtmfkit._detect import Detection, Detector, canonical, decode, detect, spell
     from dtmfkit._emulator import Emulator
     from dtmfkit._grammar import (
@@ -85,6 +86,7 @@ _LAZY = {
     for module, names in {
         "_catapult": "AsyncCatapultClient Call CallOutcome CatapultClient SendResult "
         "format_request",
+        "_dataset": "DatasetReport Variation build_dataset read_labels",
         "_detect": "Detection Detector canonical decode detect spell",
         "_emulator": "Emulator",
         "_grammar": "MAX_LENGTH PAUSE_SECONDS Grammar Pause Sequence Skipped Tone parse",
@@ -123,6 +125,7 @@ __all__ = [
     "CatapultClient",
     "CatapultError",
     "ConflictError",
+    "DatasetReport",
     "Detection",
     "Detector",
     "DtmfError",
@@ -155,9 +158,11 @@ __all__ = [
     "Timing",
     "Tone",
     "TransportError",
+    "Variation",
     "Verification",
     "Voice",
     "__version__",
+    "build_dataset",
     "canonical",
     "decode",
     "detect",
@@ -166,6 +171,7 @@ __all__ = [
     "preview",
     "read",
     "read_events",
+    "read_labels",
     "render",
     "render_many",
     "render_to_file",

@@ -674,7 +674,17 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = ("render", "preview", "decode", "verify", "send", "emulator", "demo", "completion")
+COMMANDS = (
+    "render",
+    "preview",
+    "decode",
+    "verify",
+    "send",
+    "emulator",
+    "demo",
+    "dataset",
+    "completion",
+)
 
 
 def build_parser(command: str | None = None) -> Parser:
@@ -905,6 +915,51 @@ def build_parser(command: str | None = None) -> Parser:
         _add_output_flags(demo, top=False)
         demo.set_defaults(run=_demo)
 
+    if command in (None, "dataset"):
+        data = commands.add_parser(
+            "dataset",
+            help="render a labelled dataset in shards, on Dask (needs dtmfkit[datasets])",
+            description="Render N strings (from --from, or drawn from --seed) with variation "
+            "drawn from the seed: level, twist, frequency offsets, tone and gap jitter, noise, "
+            "a G.711 round trip, the rate. Each shard is a folder of audio files and "
+            "labels.parquet, renamed into place when complete: a re-run skips the shards "
+            "present. Runs on a local Dask cluster of --workers processes, or on --scheduler.",
+        )
+        data.add_argument("out", metavar="DIR", help="the dataset's folder")
+        source = data.add_mutually_exclusive_group(required=True)
+        source.add_argument("--count", type=_integer, help="how many strings to draw")
+        source.add_argument(
+            "--from", dest="lines", metavar="LINES", help="render every line of this file (- stdin)"
+        )
+        data.add_argument("--seed", type=_integer, default=0, help="the seed of every draw (0)")
+        data.add_argument(
+            "--shard-size", type=_integer, default=1000, help="items per shard (1000)"
+        )
+        data.add_argument("--format", choices=["flac", "wav"], default="flac", help="(flac)")
+        data.add_argument(
+            "--rates",
+            default="8000,16000,44100,48000",
+            help="sample rates to draw from, comma-separated (8000,16000,44100,48000)",
+        )
+        data.add_argument(
+            "--noise-share", type=_number, default=0.5, help="share of items with noise (0.5)"
+        )
+        data.add_argument(
+            "--g711-share",
+            type=_number,
+            default=0.3,
+            help="share of items through a G.711 round trip (0.3)",
+        )
+        data.add_argument(
+            "--workers", type=_integer, help="local Dask worker processes (the cores)"
+        )
+        data.add_argument(
+            "--scheduler", metavar="ADDRESS", help="a Dask scheduler, tcp://HOST:PORT"
+        )
+        data.add_argument("--json", action="store_true", help="print the report as JSON")
+        _add_output_flags(data, top=False)
+        data.set_defaults(run=_dataset)
+
     if command in (None, "completion"):
         completion = commands.add_parser(
             "completion",
@@ -917,6 +972,54 @@ def build_parser(command: str | None = None) -> Parser:
         _add_output_flags(completion, top=False)
         completion.set_defaults(run=_completion)
     return parser
+
+
+def _dataset(args: argparse.Namespace) -> int:
+    from dtmfkit._dataset import Variation, build_dataset
+
+    try:
+        rates = tuple(int(r) for r in args.rates.split(","))
+    except ValueError:
+        raise UsageError(f"dtmfkit dataset: --rates takes integers, got {args.rates!r}") from None
+    variation = Variation(
+        rates=rates, noise_share=float(args.noise_share), g711_share=float(args.g711_share)
+    )
+    texts = None
+    if args.lines is not None:
+        from dtmfkit._batch import read_lines
+
+        texts = [
+            text for _, text in read_lines(sys.stdin.buffer if args.lines == "-" else args.lines)
+        ]
+    from dtmfkit._batch import progress_bar
+
+    shards = -(-(args.count or len(texts or ())) // max(1, args.shard_size))
+    bar = None if args.quiet or args.json else progress_bar(shards)
+    try:
+        report = build_dataset(
+            args.out,
+            count=args.count,
+            texts=texts,
+            seed=args.seed,
+            shard_size=args.shard_size,
+            format=args.format,
+            variation=variation,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=None if bar is None else bar.update,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    from dataclasses import asdict
+
+    line = (
+        f"{report.path}: {report.items} items in {report.shards} shards; wrote {report.written} "
+        f"({report.seconds_of_audio:.1f} s of audio, {report.bytes_written / 1e6:.1f} MB), "
+        f"{report.skipped} already there"
+    )
+    _report(args, asdict(report), line)
+    return 0
 
 
 def _completion(args: argparse.Namespace) -> int:
