@@ -145,3 +145,24 @@ def test_longfile_script_runs(tmp_path: Path) -> None:
         env=corpus_env(tmp_path),
     )
     assert "dtmfkit decode" in out
+
+
+def test_dataset_script_runs(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    out = run_module(
+        "benchmarks.dataset",
+        "--count",
+        "20",
+        "--shard-size",
+        "5",
+        "--json",
+        str(tmp_path / "d.json"),
+    )
+    rows = [row["row"] for row in json.loads((tmp_path / "d.json").read_text())["rows"]]
+    assert rows == [
+        "dataset, Dask, 1 worker(s)",
+        "dataset, Dask, 2 worker(s)",
+        "render_many, 8 kHz, one process",
+        "FLAC encoding alone (soundfile), one process",
+    ]
+    assert "strings/s" in out
