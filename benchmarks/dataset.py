@@ -76,7 +76,7 @@ def main() -> int:
         for samples, row in zip(audio, labels, strict=True):
             buffer = io.BytesIO()
             sf.write(buffer, samples, row["rate"], format="FLAC", subtype="PCM_16")
-            encoded += buffer.tell()
+            encoded += len(buffer.getvalue())
         seconds = time.perf_counter() - start
         rows.append(("FLAC encoding alone (soundfile), one process", seconds, encoded))
         hours = sum(row["seconds"] for row in labels) / 3600

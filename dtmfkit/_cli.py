@@ -942,6 +942,21 @@ def build_parser(command: str | None = None) -> Parser:
             help="sample rates to draw from, comma-separated (8000,16000,44100,48000)",
         )
         data.add_argument(
+            "--length",
+            default="1,20",
+            metavar="MIN,MAX",
+            help="length of drawn strings (1,20)",
+        )
+        data.add_argument(
+            "--alphabet", default="0123456789ABCD*#", help="keys of drawn strings (all 16)"
+        )
+        data.add_argument(
+            "--pause-share",
+            type=_number,
+            default=0.1,
+            help="share of pause characters in drawn strings (0.1)",
+        )
+        data.add_argument(
             "--noise-share", type=_number, default=0.5, help="share of items with noise (0.5)"
         )
         data.add_argument(
@@ -979,10 +994,18 @@ def _dataset(args: argparse.Namespace) -> int:
 
     try:
         rates = tuple(int(r) for r in args.rates.split(","))
+        low, high = (int(n) for n in args.length.split(","))
     except ValueError:
-        raise UsageError(f"dtmfkit dataset: --rates takes integers, got {args.rates!r}") from None
+        raise UsageError(
+            "dtmfkit dataset: --rates and --length take comma-separated integers"
+        ) from None
     variation = Variation(
-        rates=rates, noise_share=float(args.noise_share), g711_share=float(args.g711_share)
+        rates=rates,
+        noise_share=float(args.noise_share),
+        g711_share=float(args.g711_share),
+        length=(low, high),
+        alphabet=args.alphabet,
+        pause_share=float(args.pause_share),
     )
     texts = None
     if args.lines is not None:

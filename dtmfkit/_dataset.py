@@ -90,8 +90,9 @@ class Variation:
     noise_share: float = 0.5
     snr_db: tuple[float, float] = (0.0, 30.0)
     g711_share: float = 0.3
-    #: Generated strings: their length, and the share of pause characters in them.
+    #: Generated strings: their length, their keys, and the share of pause characters.
     length: tuple[int, int] = (1, 20)
+    alphabet: str = KEYS
     pause_share: float = 0.1
 
     def __post_init__(self) -> None:
@@ -108,6 +109,8 @@ class Variation:
             raise ParameterError("tone_ms must be positive and gap_ms not negative")
         if not 1 <= self.length[0] <= self.length[1] <= 92:
             raise ParameterError(f"length must lie within 1 to 92, got {self.length}")
+        if not self.alphabet or not set(self.alphabet) <= set(KEYS):
+            raise ParameterError(f"alphabet must be keys of {KEYS!r}, got {self.alphabet!r}")
         for name in ("frequency_offset", "jitter", "noise_share", "g711_share", "pause_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ParameterError(f"{name} must be from 0 to 1, got {getattr(self, name)}")
@@ -285,13 +288,13 @@ def _draw_text(rng: np.random.Generator, variation: Variation) -> str:
     """A random Catapult string: keys, and pauses at `pause_share`, never only pauses."""
     size = int(rng.integers(variation.length[0], variation.length[1] + 1))
     chars = [
-        str(rng.choice(list(PAUSES)))
-        if rng.random() < variation.pause_share
-        else str(rng.choice(list(KEYS)))
+        str(
+            rng.choice(list(PAUSES if rng.random() < variation.pause_share else variation.alphabet))
+        )
         for _ in range(size)
     ]
     if all(c in PAUSES for c in chars):
-        chars[int(rng.integers(size))] = str(rng.choice(list(KEYS)))
+        chars[int(rng.integers(size))] = str(rng.choice(list(variation.alphabet)))
     return "".join(chars)
 
 

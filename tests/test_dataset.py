@@ -202,3 +202,21 @@ def test_the_command_renders_lines_on_dask(
     assert (report["items"], report["shards"], report["written"]) == (3, 2, 2)
     assert read_labels(out).column("text").to_pylist() == ["1234", "5W6", "#*0"]
     assert main(["dataset", str(out), "--count", "3"]) == 2  # another dataset's folder
+
+
+def test_the_command_runs_on_an_existing_scheduler_with_drawn_strings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        argv = ["dataset", str(tmp_path / "set"), "--count", "6", "--seed", "3"]
+        argv += ["--scheduler", cluster.scheduler_address, "--length", "4,4"]
+        argv += ["--alphabet", "159", "--pause-share", "0", "--rates", "8000", "-q"]
+        assert main(argv) == 0
+    assert capsys.readouterr().out == ""
+    labels = read_labels(tmp_path / "set").to_pylist()
+    assert [len(row["text"]) for row in labels] == [4] * 6
+    assert set("".join(row["text"] for row in labels)) <= set("159")
+    assert {row["rate"] for row in labels} == {8000}
