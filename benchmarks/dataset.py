@@ -48,7 +48,11 @@ def main() -> int:
         for workers in (1, 2):
             with (
                 distributed.LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0",
                 ) as cluster,
                 distributed.Client(cluster) as client,
             ):

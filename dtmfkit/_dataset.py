@@ -540,7 +540,8 @@ def _dask_executor(workers: int | None, scheduler: str | None) -> tuple[Any, Exe
         n_workers=workers or os.cpu_count() or 1,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
     )
     client = distributed.Client(cluster)
     return client, client.get_executor(), cluster

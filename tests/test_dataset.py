@@ -92,7 +92,11 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "set"
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -209,7 +213,11 @@ def test_the_command_runs_on_an_existing_scheduler_with_drawn_strings(
 ) -> None:
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
     ) as cluster:
         argv = ["dataset", str(tmp_path / "set"), "--count", "6", "--seed", "3"]
         argv += ["--scheduler", cluster.scheduler_address, "--length", "4,4"]
