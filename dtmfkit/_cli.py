@@ -821,7 +821,11 @@ def build_parser(command: str | None = None) -> Parser:
             "length, gap or pause before it, frequencies and levels; and missing and extra keys. "
             "Exit status: 0 all as meant, 1 not, 2 bad input.",
         )
-        check.add_argument("recording", metavar="RECORDING", help="audio file (- for stdin)")
+        check.add_argument(
+            "recording",
+            metavar="RECORDING",
+            help="audio file (- for stdin), or a .pcap/.pcapng of RTP telephone-events",
+        )
         check.add_argument("text", metavar="TEXT", help="the dtmfOut string that was sent")
         _add_profile(check)
         group = check.add_argument_group("timing")
