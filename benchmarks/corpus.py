@@ -386,20 +386,30 @@ def clips(path: Path) -> Iterator[dict[str, Any]]:
     yield from json.loads(path.with_suffix(".json").read_text())
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    """The hours of each corpus and the seed, as every script that uses them takes them."""
     parser.add_argument("--speech-hours", type=float, default=2.0)
     parser.add_argument("--music-hours", type=float, default=0.5)
     parser.add_argument("--sweep-hours", type=float, default=0.25)
     parser.add_argument("--noise-hours", type=float, default=0.25)
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    for kind, hours in (
+
+
+def chosen_corpora(args: argparse.Namespace) -> list[tuple[str, float]]:
+    """(kind, hours) of each corpus asked for, in a fixed order."""
+    return [
         ("speech", args.speech_hours),
         ("music", args.music_hours),
         ("sweeps", args.sweep_hours),
         ("noise", args.noise_hours),
-    ):
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_corpus_arguments(parser)
+    args = parser.parse_args()
+    for kind, hours in chosen_corpora(args):
         path = corpus(kind, hours, args.seed)
         print(f"{kind:<7} {hours:g} h  {path}")
     return 0

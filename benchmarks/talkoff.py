@@ -23,7 +23,7 @@ from typing import Any
 import soundfile as sf
 
 import dtmfkit
-from benchmarks.corpus import clips, corpus
+from benchmarks.corpus import add_corpus_arguments, chosen_corpora, clips, corpus
 from benchmarks.machine import describe
 from benchmarks.receivers import RATE, Audio, receivers
 
@@ -56,11 +56,7 @@ def details(path: Path) -> list[dict[str, Any]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--speech-hours", type=float, default=2.0)
-    parser.add_argument("--music-hours", type=float, default=0.5)
-    parser.add_argument("--sweep-hours", type=float, default=0.25)
-    parser.add_argument("--noise-hours", type=float, default=0.25)
-    parser.add_argument("--seed", type=int, default=1)
+    add_corpus_arguments(parser)
     parser.add_argument("--baseline", help="another dtmfkit checkout to measure beside")
     parser.add_argument("--details", action="store_true", help="list dtmfkit's false keys")
     parser.add_argument("--only", help="only this receiver (dtmfkit, multimon-ng, spandsp)")
@@ -68,14 +64,8 @@ def main() -> int:
     args = parser.parse_args()
 
     chosen = [r for r in receivers(args.baseline) if args.only in (None, r.name)]
-    corpora = [
-        ("speech", args.speech_hours),
-        ("music", args.music_hours),
-        ("sweeps", args.sweep_hours),
-        ("noise", args.noise_hours),
-    ]
     rows = []
-    for kind, hours in corpora:
+    for kind, hours in chosen_corpora(args):
         if hours <= 0:
             continue
         path = corpus(kind, hours, args.seed)

@@ -203,62 +203,55 @@ def render_item(
     snr = float(rng.uniform(*variation.snr_db)) if noisy else None
     g711 = str(rng.choice(["ULAW", "ALAW"])) if rng.random() < variation.g711_share else ""
     # The timeline of the text (Catapult's rule: pauses replace the gap), each tone and each
-    # silence jittered on its own; times in samples at the item's rate.
+    # silence jittered on its own; every boundary rounded once to the item's sample grid.
     events: list[dict[str, Any]] = []
+    tones: list[tuple[int, int, float, float]] = []  # first and stop sample, both frequencies
     at = 0.0
     previous_tone = False
     for position, char in enumerate(text):
         if char in PAUSES:
             length = _PAUSE_S[char] * (1 + jitter[position, 1])
-            events.append(
-                {"char": char, "start": at, "stop": at + length, "low_hz": 0.0, "high_hz": 0.0}
-            )
-            at += length
+            low_hz = high_hz = 0.0
             previous_tone = False
-            continue
-        if previous_tone:
-            at += gap_ms / 1000 * (1 + jitter[position, 1])
-        length = tone_ms / 1000 * (1 + jitter[position, 0])
-        low, high = FREQUENCIES[char.upper()]
+        else:
+            if previous_tone:
+                at += gap_ms / 1000 * (1 + jitter[position, 1])
+            length = tone_ms / 1000 * (1 + jitter[position, 0])
+            low, high = FREQUENCIES[char.upper()]
+            low_hz, high_hz = low * (1 + offsets[position, 0]), high * (1 + offsets[position, 1])
+            previous_tone = True
+        first, last = round(at * rate), round((at + length) * rate)
         events.append(
             {
                 "char": char,
-                "start": at,
-                "stop": at + length,
-                "low_hz": low * (1 + offsets[position, 0]),
-                "high_hz": high * (1 + offsets[position, 1]),
+                "start": first / rate,
+                "stop": last / rate,
+                "low_hz": low_hz,
+                "high_hz": high_hz,
             }
         )
+        if low_hz:
+            tones.append((first, last, low_hz, high_hz))
         at += length
-        previous_tone = True
     total = max(1, round(at * rate))
     audio = np.zeros(total)
     low_amplitude = 10 ** ((level - FULL_SCALE_DBM0) / 20)
     high_amplitude = 10 ** ((level + twist - FULL_SCALE_DBM0) / 20)
     ramp = max(1, round(_RAMP_S * rate))
-    for event in events:
-        if not event["low_hz"]:
-            continue
-        first, last = round(event["start"] * rate), round(event["stop"] * rate)
-        event["start"], event["stop"] = first / rate, last / rate  # on the sample grid
+    for first, last, low_hz, high_hz in tones:
         n = np.arange(last - first)
-        tone = low_amplitude * np.sin(2 * np.pi * event["low_hz"] * n / rate)
-        tone += high_amplitude * np.sin(2 * np.pi * event["high_hz"] * n / rate)
+        tone = low_amplitude * np.sin(2 * np.pi * low_hz * n / rate)
+        tone += high_amplitude * np.sin(2 * np.pi * high_hz * n / rate)
         edge = min(ramp, n.size // 2)
         if edge:
             shape = 0.5 - 0.5 * np.cos(np.pi * (np.arange(edge) + 0.5) / edge)
             tone[:edge] *= shape
             tone[n.size - edge :] *= shape[::-1]
         audio[first:last] = tone
-    for event in events:
-        if not event["low_hz"]:
-            event["start"] = round(event["start"] * rate) / rate
-            event["stop"] = round(event["stop"] * rate) / rate
     if snr is not None:
         sounding = np.zeros(total, dtype=bool)
-        for event in events:
-            if event["low_hz"]:
-                sounding[round(event["start"] * rate) : round(event["stop"] * rate)] = True
+        for first, last, _, _ in tones:
+            sounding[first:last] = True
         power = float(np.mean(audio[sounding] ** 2)) if sounding.any() else 0.0
         noise = rng.standard_normal(total)
         audio += noise * math.sqrt(power / 10 ** (snr / 10))

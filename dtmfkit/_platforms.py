@@ -576,13 +576,24 @@ class PlatformClient:
         DtmfSyntaxError, ParameterError, TypeError
             A string or timing the platform would refuse; nothing is sent.
         """
+        return self._prepare(call_id, text, tone_ms, gap_ms, command_id)[1]
+
+    def _prepare(
+        self,
+        call_id: str,
+        text: str | Sequence,
+        tone_ms: object,
+        gap_ms: object,
+        command_id: str | None,
+    ) -> tuple[str, requests.PreparedRequest]:
+        """The platform's digits for `text`, and the request that sends them."""
         import requests
 
         platform = self.platform
         digits = platform.translate(text)
         timing = platform.timing(tone_ms, gap_ms)
         if self._catapult is not None:
-            return self._catapult.build_request(call_id, digits)
+            return digits, self._catapult.build_request(call_id, digits)
         builder = _BUILDERS[platform.name]
         command = command_id if command_id is not None else str(uuid.uuid4())
         method, url, extra, body = builder(
@@ -600,7 +611,7 @@ class PlatformClient:
         prepared = request.prepare()
         if not body:
             prepared.headers["Content-Length"] = "0"
-        return prepared
+        return digits, prepared
 
     def send_dtmf(
         self, call_id: str, text: str | Sequence, *, tone_ms: object = None, gap_ms: object = None
@@ -628,10 +639,8 @@ class PlatformClient:
         if self._catapult is not None:
             self.platform.timing(tone_ms, gap_ms)  # Catapult has no timing to set
             return self._catapult.send_dtmf(call_id, self.platform.translate(text))
-        command_id = str(uuid.uuid4())  # one per send: Telnyx ignores its repeats
-        prepared = self.build_request(
-            call_id, text, tone_ms=tone_ms, gap_ms=gap_ms, command_id=command_id
-        )
+        # One command_id per send (a new UUID): Telnyx ignores its repeats.
+        digits, prepared = self._prepare(call_id, text, tone_ms, gap_ms, None)
         answer, retries = deliver(
             self._transport,
             prepared,
@@ -639,7 +648,6 @@ class PlatformClient:
             policy=self.policy,
             secrets=self._auth.secrets(),
         )
-        digits = self.platform.translate(text)
         return SendResult(
             call_id, Sequence(digits, self.platform.profile.grammar), answer.status, retries
         )

@@ -554,64 +554,50 @@ def _rebuild(
         segment["duration"] = max(segment["duration"], duration)
         segment["ended"] = segment["ended"] or end
         segment["packets"] += 1
-    events: list[TelephoneEvent] = []
-    current: dict[str, Any] | None = None
+    # Segments in time order; a segment that continues the last one's event (§2.5.1.3: it
+    # started 0xFFFF later, after a full report without the E bit) is joined to it.
+    runs: list[dict[str, Any]] = []
     for (offset, code), segment in sorted(segments.items()):
-        follows = (
-            current is not None
-            and current["code"] == code
-            and not current["ended"]
-            and current["last"] + MAX_DURATION == offset
-            and current["last_duration"] == MAX_DURATION
-        )
-        if follows and current is not None:
-            current["total"] += segment["duration"]
-            current["ended"] = segment["ended"]
-            current["packets"] += segment["packets"]
-            current["last"], current["last_duration"] = offset, segment["duration"]
+        last = runs[-1] if runs else None
+        if (
+            last is not None
+            and last["code"] == code
+            and not last["ended"]
+            and last["last"] + MAX_DURATION == offset
+            and last["last_duration"] == MAX_DURATION
+        ):
+            last["total"] += segment["duration"]
+            last["ended"] = segment["ended"]
+            last["packets"] += segment["packets"]
+            last["last"], last["last_duration"] = offset, segment["duration"]
             continue
-        if current is not None:
-            events.append(_event(current, ssrc, clock_rate))
-        current = {
-            "code": code,
-            "offset": offset,
-            "total": segment["duration"],
-            "volume": segment["volume"],
-            "ended": segment["ended"],
-            "packets": segment["packets"],
-            "stamp": segment["stamp"],
-            "last": offset,
-            "last_duration": segment["duration"],
-        }
-    if current is not None:
-        events.append(_event(current, ssrc, clock_rate))
-    origin = events[0].start if events else 0.0
+        runs.append(
+            {
+                "code": code,
+                "offset": offset,
+                "total": segment["duration"],
+                "volume": segment["volume"],
+                "ended": segment["ended"],
+                "packets": segment["packets"],
+                "stamp": segment["stamp"],
+                "last": offset,
+                "last_duration": segment["duration"],
+            }
+        )
+    origin = runs[0]["offset"] if runs else 0  # times count from the stream's first event
     return [
         TelephoneEvent(
-            e.key,
-            round(e.start - origin, 9),
-            e.duration,
-            e.volume,
-            e.ssrc,
-            e.timestamp,
-            e.ended,
-            e.packets,
+            _KEYS_BY_CODE[run["code"]],
+            (run["offset"] - origin) / clock_rate,
+            round(run["total"] / clock_rate, 9),
+            run["volume"],
+            ssrc,
+            run["stamp"],
+            run["ended"],
+            run["packets"],
         )
-        for e in events
+        for run in runs
     ]
-
-
-def _event(current: dict[str, Any], ssrc: int, clock_rate: int) -> TelephoneEvent:
-    return TelephoneEvent(
-        _KEYS_BY_CODE[current["code"]],
-        current["offset"] / clock_rate,
-        round(current["total"] / clock_rate, 9),
-        current["volume"],
-        ssrc,
-        current["stamp"],
-        current["ended"],
-        current["packets"],
-    )
 
 
 def _rtp(data: bytes) -> tuple[int, int, int, int, bytes] | None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import http.client
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -159,8 +159,11 @@ class Served:
 
 
 @contextmanager
-def drip_server(answer: bytes, interval: float) -> Iterator[tuple[str, Served]]:
-    """Reads one request, then sends `answer` one byte every `interval` seconds."""
+def one_request_server(
+    answer: Callable[[socket.socket, Served, threading.Event], None], *, join: float = 10
+) -> Iterator[tuple[str, Served]]:
+    """A server on loopback that reads one request and leaves the answer to `answer`
+    (called with the connection, the counts and an event set when the test is done)."""
     served = Served()
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(10)
@@ -174,47 +177,8 @@ def drip_server(answer: bytes, interval: float) -> Iterator[tuple[str, Served]]:
         with conn:
             _read_request(conn)
             served.requests += 1
-            for byte in answer:
-                if stop.wait(interval):
-                    return
-                try:
-                    conn.sendall(bytes([byte]))
-                except OSError:
-                    return
-                served.sent += 1
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", served
-    finally:
-        stop.set()
-        listener.close()
-        thread.join(10)
-
-
-@contextmanager
-def flood_server(status: int, size: int) -> Iterator[tuple[str, Served]]:
-    """Reads one request, then answers `status` with a `size`-byte body, sent as fast as the
-    client reads it (stopping when the client hangs up)."""
-    served = Served()
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(10)
-
-    def serve() -> None:
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            return
-        with conn:
-            _read_request(conn)
-            served.requests += 1
-            conn.sendall(f"HTTP/1.1 {status} Boom\r\nContent-Length: {size}\r\n\r\n".encode())
-            block = b"x" * 65536
             try:
-                while served.sent < size:
-                    conn.sendall(block)
-                    served.sent += len(block)
+                answer(conn, served, stop)
             except OSError:
                 return
 
@@ -223,5 +187,33 @@ def flood_server(status: int, size: int) -> Iterator[tuple[str, Served]]:
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}", served
     finally:
+        stop.set()
         listener.close()
-        thread.join(30)
+        thread.join(join)
+
+
+def drip_server(answer: bytes, interval: float) -> AbstractContextManager[tuple[str, Served]]:
+    """Reads one request, then sends `answer` one byte every `interval` seconds."""
+
+    def drip(conn: socket.socket, served: Served, stop: threading.Event) -> None:
+        for byte in answer:
+            if stop.wait(interval):
+                return
+            conn.sendall(bytes([byte]))
+            served.sent += 1
+
+    return one_request_server(drip)
+
+
+def flood_server(status: int, size: int) -> AbstractContextManager[tuple[str, Served]]:
+    """Reads one request, then answers `status` with a `size`-byte body, sent as fast as the
+    client reads it (stopping when the client hangs up)."""
+
+    def flood(conn: socket.socket, served: Served, stop: threading.Event) -> None:
+        conn.sendall(f"HTTP/1.1 {status} Boom\r\nContent-Length: {size}\r\n\r\n".encode())
+        block = b"x" * 65536
+        while served.sent < size:
+            conn.sendall(block)
+            served.sent += len(block)
+
+    return one_request_server(flood, join=30)
