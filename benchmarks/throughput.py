@@ -41,7 +41,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -310,48 +310,89 @@ def find(rows: list[Row], workload: str, name: str, dtype: str = "int16") -> Row
     return next((r for r in rows if (r.workload, r.name, r.dtype) == (workload, name, dtype)), None)
 
 
-def targets(rows: list[Row], memory: dict[str, float]) -> list[tuple[str, float, float]]:
-    """(target, measured ratio, required ratio)."""
+class Check(NamedTuple):
+    """A target: the measured ratio, the ratio required, and where the target is bound by the
+    machine, the same ratio for the reference rows themselves (the ceiling of any writer)."""
+
+    label: str
+    value: float
+    need: float
+    ceiling: float | None = None
+    ceiling_label: str = ""
+
+    @property
+    def at_most(self) -> bool:
+        return "at most" in self.label
+
+    @property
+    def met(self) -> bool:
+        return self.value <= self.need if self.at_most else self.value >= self.need
+
+
+def targets(rows: list[Row], memory: dict[str, float]) -> list[Check]:
+    """Every target, measured."""
     checks = []
 
     def ratio(workload: str, a: str, b: str, dtype: str = "int16") -> float | None:
         first, second = find(rows, workload, a, dtype), find(rows, workload, b, dtype)
         return None if first is None or second is None else first.rate / second.rate
 
-    for label, value, need in [
-        ("W2 render_many / ndarray.copy", ratio("W2", "render_many", "ndarray.copy"), 0.7),
+    spandsp = "spandsp dtmf_tx (C, ctypes)"
+    for label, value, need, ceiling in [
+        ("W2 render_many / ndarray.copy", ratio("W2", "render_many", "ndarray.copy"), 0.7, None),
         (
             "W2 render_many(out=) / np.copyto",
             ratio("W2", "render_many(out=)", "np.copyto (preallocated)"),
             0.7,
+            None,
         ),
-        ("W3 render_many / np.full", ratio("W3", "render_many", "np.full (fresh)"), 0.9),
+        ("W3 render_many / np.full", ratio("W3", "render_many", "np.full (fresh)"), 0.9, None),
         (
             "W3 render_many(out=) / np.copyto",
             ratio("W3", "render_many(out=)", "np.copyto (preallocated)"),
             0.8,
+            None,
         ),
-        ("W1 render / ndarray.copy", ratio("W1", "render (one call)", "ndarray.copy"), 0.3),
+        ("W1 render / ndarray.copy", ratio("W1", "render (one call)", "ndarray.copy"), 0.3, None),
         (
             "W1n render of new strings / ndarray.copy",
             ratio("W1n", "render (a new string each call)", "ndarray.copy"),
             0.3,
+            None,
         ),
         (
             "W2 render_many(out=) / spandsp",
-            ratio("W2", "render_many(out=)", "spandsp dtmf_tx (C, ctypes)"),
+            ratio("W2", "render_many(out=)", spandsp),
             10.0,
+            # No writer of the same output outruns a memory copy into it.
+            ("np.copyto / spandsp", ratio("W2", "np.copyto (preallocated)", spandsp)),
         ),
     ]:
         if value is not None:
-            checks.append((label, value, need))
+            if ceiling is not None and ceiling[1] is not None:
+                checks.append(Check(label, value, need, ceiling[1], ceiling[0]))
+            else:
+                checks.append(Check(label, value, need))
     for workload, name in (("W2", "render_many"), ("W3", "render_many")):
         f32, i16 = find(rows, workload, name, "float32"), find(rows, workload, name, "int16")
+        reference = "ndarray.copy" if workload == "W2" else "np.full (fresh)"
+        r32, r16 = (
+            find(rows, workload, reference, "float32"),
+            find(rows, workload, reference, "int16"),
+        )
         if f32 and i16:
             # float32 moves twice the bytes; "within 2x" compares the time per sample.
-            checks.append((f"{workload} float32 / int16 samples per s", f32.rate / i16.rate, 0.5))
+            checks.append(
+                Check(
+                    f"{workload} float32 / int16 samples per s",
+                    f32.rate / i16.rate,
+                    0.5,
+                    r32.rate / r16.rate if r32 and r16 else None,
+                    f"{reference} float32 / int16",
+                )
+            )
     for dtype, peak in memory.items():
-        checks.append((f"W3 peak memory / output size ({dtype}), at most", peak, 1.2))
+        checks.append(Check(f"W3 peak memory / output size ({dtype}), at most", peak, 1.2))
     return checks
 
 
@@ -381,13 +422,15 @@ def main() -> int:
         )
     checks = targets(rows, memory)
     print()
-    for label, value, need in checks:
-        at_most = "at most" in label
-        ok = value <= need if at_most else value >= need
-        print(
-            f"{label:<48} {value:>8.2f}  (target {'<=' if at_most else '>='} {need}) "
-            f"{'met' if ok else 'MISSED'}"
+    for check in checks:
+        line = (
+            f"{check.label:<48} {check.value:>8.2f}  "
+            f"(target {'<=' if check.at_most else '>='} {check.need}) "
+            f"{'met' if check.met else 'MISSED'}"
         )
+        if check.ceiling is not None:
+            line += f"; here {check.ceiling_label} = {check.ceiling:.2f}"
+        print(line)
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -395,7 +438,17 @@ def main() -> int:
                     "machine": describe(),
                     "repeat": args.repeat,
                     "rows": [asdict(r) | {"samples_per_s": r.rate} for r in rows],
-                    "targets": [{"target": t, "value": v, "need": n} for t, v, n in checks],
+                    "targets": [
+                        {
+                            "target": c.label,
+                            "value": c.value,
+                            "need": c.need,
+                            "met": c.met,
+                            "ceiling": c.ceiling,
+                            "ceiling_of": c.ceiling_label or None,
+                        }
+                        for c in checks
+                    ],
                 },
                 indent=2,
             )

@@ -564,7 +564,7 @@ class _Synthesis(NamedTuple):
             codes = text.encode("ascii").translate(self.keys)
         except UnicodeEncodeError:
             return None
-        if b"\xff" in codes:
+        if 0xFF in codes:  # an int is found by memchr; a bytes needle by a slower search
             return None
         keyed = _TONES.entries.get(self.keyed)
         if keyed is None:

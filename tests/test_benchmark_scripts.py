@@ -31,6 +31,13 @@ def test_throughput_script_runs(tmp_path: Path) -> None:
     names = {(row["workload"], row["name"]) for row in results["rows"]}
     assert {("W1", "ndarray.copy"), ("W2", "render_many"), ("W3", "np.full (fresh)")} <= names
     assert "W2 render_many / ndarray.copy" in stdout
+    checks = {check["target"]: check for check in results["targets"]}
+    assert all(isinstance(check["met"], bool) for check in checks.values())
+    # A target bound by the machine shows what the reference rows reach on it.
+    spandsp = checks.get("W2 render_many(out=) / spandsp")
+    if spandsp is not None:
+        assert spandsp["ceiling_of"] == "np.copyto / spandsp"
+        assert spandsp["ceiling"] > 0
 
 
 def test_decode_script_runs(tmp_path: Path) -> None:
