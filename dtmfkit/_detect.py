@@ -150,6 +150,10 @@ KIN_CLEAR_DB: Final = 9.0
 KIN_MIN_F0: Final = 90.0
 KIN_PAIR: Final = 0.003
 KIN_PEAK: Final = 0.008
+# The fewest samples a key's steady part is measured on (no key is heard on fewer).
+_MIN_PIECE: Final = 8
+# A bound on the rest's spectrum must clear its rule by this much more (far above rounding).
+_BOUND_MARGIN_DB: Final = 0.01
 # Blocks measured together: a fixed shape, so that results never depend on how input was cut.
 _BATCH: Final = 128
 # Blocks kept from the previous batch: a key's steady part (up to `_STEADY_BLOCKS`) and edges.
@@ -352,8 +356,8 @@ class _Key:
     code: int
     start: float  # refined, in samples
     blocks: list[int]  # its hit blocks
-    turns: list[npt.NDArray[np.complex128]]  # per hit block: low and high tone, half on half
-    wholes: list[npt.NDArray[np.complex128]]  # per hit block: low and high tone
+    turns: list[npt.NDArray[np.complex128]]  # per hit block: each tone, half on half
+    wholes: list[npt.NDArray[np.complex128]]  # per hit block: each tone
     stop: float = 0.0  # refined, in samples, once it has ended
     look: _Look | None = None  # once it has ended: see Detector._look
 
@@ -361,11 +365,16 @@ class _Key:
     def last(self) -> int:
         return self.blocks[-1]
 
+    @property
+    def pair(self) -> tuple[int, int]:
+        """The columns of its low and high tone among the 8 probes."""
+        return self.code // 4, 4 + self.code % 4
+
     def add(self, block: int, m: _Measures, index: int) -> None:
-        pair = [self.code // 4, 4 + self.code % 4]
+        # Views of the block's 8 tones (cheap); the key's two are picked when it is measured.
         self.blocks.append(block)
-        self.turns.append(m.turn[index, pair])
-        self.wholes.append(m.whole[index, pair])
+        self.turns.append(m.turn[index])
+        self.wholes.append(m.whole[index])
 
 
 class Detector:
@@ -556,11 +565,8 @@ class Detector:
                 max(0, min(levels[0].size, blocks[1] * size - first)),
             )
 
-        stride = max(1, reach // 4)
-        plateau = [
-            _median(level[span(inside)], stride) if level[span(inside)].size else 0.0
-            for level in levels
-        ]
+        steady = levels[:, span(inside)]
+        plateau = _medians(steady, max(1, reach // 4)) if steady.shape[1] else np.zeros(2)
         if min(plateau) <= 1e-15:
             return float(origin + (block + (0 if rising else 1)) * size)
         level = np.minimum(levels[0] / plateau[0], levels[1] / plateau[1])
@@ -577,28 +583,32 @@ class Detector:
             return float(first + where.start + at + (other - at) * fraction)
         return float(first + where.start + at)
 
-    def _look(self, key: _Key, work: npt.NDArray[np.float32], origin: int) -> _Look:
+    def _look(self, key: _Key, work: npt.NDArray[np.float32], origin: int) -> _Look | None:
         """Measure an ended key, on what is still at hand of it: the steady part of its longest
         run between breaks where both tones fall below half their level (a break too short to
         end the key would upset a fit across it: the tones may come back in another phase),
-        clear of the run's edges by 8 ms, 16 blocks at most."""
+        clear of the run's edges by 8 ms, 16 blocks at most; None where fewer than 8 samples
+        of it are at hand."""
         size, rate = self._bank.size, self.rate
         first, stop = int(max(key.start, origin)), int(key.stop)
         reach = _reach(key.code, rate)
         if stop - first > 2 * reach + 1:
             envelopes = _envelopes(work[first - origin : stop - origin], first, key.code, rate)
-            plateau = [_median(e, max(1, reach // 4)) for e in envelopes]
+            plateau = _medians(envelopes, max(1, reach // 4))
             held = (envelopes[0] >= plateau[0] / 2) | (envelopes[1] >= plateau[1] / 2)
-            # Runs of held samples, as (first, stop) indexes.
-            edges = np.flatnonzero(np.diff(np.concatenate([[0], held.view(np.int8), [0]])))
-            runs = edges.reshape(-1, 2)
-            if len(runs) > 1:
-                begin, end = runs[int(np.argmax(runs[:, 1] - runs[:, 0]))]
-                first, stop = first + reach + int(begin), first + reach + int(end)
+            if not held.all():
+                # Runs of held samples, as (first, stop) indexes.
+                edges = np.flatnonzero(np.diff(np.concatenate([[0], held.view(np.int8), [0]])))
+                runs = edges.reshape(-1, 2)
+                if len(runs) > 1:
+                    begin, end = runs[int(np.argmax(runs[:, 1] - runs[:, 0]))]
+                    first, stop = first + reach + int(begin), first + reach + int(end)
         margin = round(_MARGIN_S * rate)
         inner = (max(first + margin, stop - margin - _STEADY_BLOCKS * size), stop - margin)
         if inner[1] - inner[0] >= size // 2:
             first, stop = inner
+        if stop - first < _MIN_PIECE:
+            return None  # nothing steady enough to measure: no key
         nominal = (LOW_GROUP_HZ[key.code // 4], HIGH_GROUP_HZ[key.code % 4])
         frequencies = self._frequencies(key)
         factor = self._bank.factor
@@ -612,25 +622,34 @@ class Detector:
         count = (stop - first) // factor
         lo, hi = first - origin - half, first - origin + (count - 1) * factor + half + 1
         segment = work[max(0, lo) : max(0, min(work.size, hi))].astype(np.float64)
-        segment = np.pad(
-            segment, (max(0, -lo), max(0, hi - max(lo, 0) - segment.size - max(0, -lo)))
+        if lo < 0 or hi > work.size:
+            segment = np.pad(
+                segment, (max(0, -lo), max(0, hi - max(lo, 0) - segment.size - max(0, -lo)))
+            )
+        # Row i is the `taps.size` samples the i-th output is filtered from (a strided view).
+        step = segment.strides[0]
+        windows = np.ndarray(
+            (count, taps.size), segment.dtype, segment, strides=(factor * step, step)
         )
-        windows = np.lib.stride_tricks.sliding_window_view(segment, taps.size)[::factor]
-        filtered: npt.NDArray[np.float64] = windows[:count] @ taps
+        filtered: npt.NDArray[np.float64] = windows @ taps
         return _Look.measure(filtered, first / factor, frequencies, nominal, rate // factor)
 
     def _frequencies(self, key: _Key) -> npt.NDArray[np.float64]:
         """Both tones' frequencies: the phase turn from block to block (unbiased, but known
         only modulo rate/N), its alias chosen by the turn between half-blocks."""
         rate, size, half = self.rate, self._bank.size, self._bank.half
+        pair = list(key.pair)
         nominal = np.array([LOW_GROUP_HZ[key.code // 4], HIGH_GROUP_HZ[key.code % 4]])
-        coarse = nominal + np.angle(np.sum(key.turns, axis=0)) * rate / (2 * np.pi * half)
-        steps = np.zeros(2, dtype=np.complex128)
-        for before, after, a, b in zip(
-            key.blocks, key.blocks[1:], key.wholes, key.wholes[1:], strict=False
-        ):
-            if after == before + 1:
-                steps += b * np.conj(a)
+        coarse = nominal + np.angle(np.array(key.turns)[:, pair].sum(axis=0)) * rate / (
+            2 * np.pi * half
+        )
+        # The turn of each tone from a block to the next, over blocks that follow each other.
+        wholes = np.array(key.wholes)[:, pair]
+        blocks = key.blocks
+        after = np.array(
+            [i for i in range(1, len(blocks)) if blocks[i] == blocks[i - 1] + 1], dtype=np.intp
+        )
+        steps = (wholes[after] * np.conj(wholes[after - 1])).sum(axis=0)
         if not np.any(steps):
             return np.asarray(coarse, dtype=np.float64)
         period = rate / size
@@ -670,40 +689,52 @@ def _reach(code: int, rate: int) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _carrier_table(rate: int, hz: int, size: int) -> npt.NDArray[np.complex128]:
-    table: npt.NDArray[np.complex128] = np.exp(-2j * np.pi * hz * np.arange(size) / rate)
+def _carrier_table(rate: int, pair: tuple[int, int], size: int) -> npt.NDArray[np.complex128]:
+    table: npt.NDArray[np.complex128] = np.stack(
+        [np.exp(-2j * np.pi * hz * np.arange(size) / rate) for hz in pair]
+    )
     table.flags.writeable = False
     return table
 
 
-def _carrier(rate: int, hz: int, size: int) -> npt.NDArray[np.complex128]:
-    """``exp(-2πi·hz·n/rate)`` for n < `size`, from a table kept per rate and tone (its
-    length a power of two, so that few are made)."""
-    return _carrier_table(rate, hz, 1 << max(size - 1, 1).bit_length())[:size]
+def _carriers(rate: int, pair: tuple[int, int], size: int) -> npt.NDArray[np.complex128]:
+    """``exp(-2πi·hz·n/rate)`` for both tones of `pair` and n < `size`, shape (2, size), from a
+    table kept per rate and pair (its length a power of two, so that few are made)."""
+    return _carrier_table(rate, pair, 1 << max(size - 1, 1).bit_length())[:, :size]
 
 
-def _median(envelope: npt.NDArray[np.float64], stride: int) -> float:
-    """The median of a smooth envelope, read every `stride` samples (it cannot change much
-    between them), at least 1e-15."""
-    return max(float(np.median(envelope[::stride])), 1e-15)
+def _medians(envelopes: npt.NDArray[np.float64], stride: int) -> npt.NDArray[np.float64]:
+    """The median of each row of smooth envelopes (rows, samples), read every `stride` samples
+    (they cannot change much between them), at least 1e-15. As ``np.median`` computes it (the
+    mean of the middle two of an even count), by one partition of all rows."""
+    picked = envelopes[:, ::stride]
+    half = picked.shape[1] // 2
+    if picked.shape[1] % 2:
+        middle = np.partition(picked, half, axis=1)[:, half]
+    else:
+        parted = np.partition(picked, (half - 1, half), axis=1)
+        middle = (parted[:, half - 1] + parted[:, half]) / 2
+    return np.maximum(middle, 1e-15)
 
 
 def _envelopes(
     piece: npt.NDArray[np.floating[Any]], first: int, code: int, rate: int
-) -> list[npt.NDArray[np.float64]]:
+) -> npt.NDArray[np.float64]:
     """Each of a key's tones demodulated and smoothed by a triangle whose nulls fall on the
     other tone (and, nearly, on the images at twice the frequencies), so that neither ripples
     the other's level; a symmetric kernel keeps the half-way point of a symmetric ramp where it
-    was. The values are centred on samples ``first + reach`` on (mode 'valid')."""
+    was. Shape (2, samples), low tone first; the values are centred on samples
+    ``first + reach`` on (mode 'valid')."""
     width = _reach(code, rate) + 1
-    envelopes = []
-    for hz in (LOW_GROUP_HZ[code // 4], HIGH_GROUP_HZ[code % 4]):
-        mixed = piece * _carrier(rate, hz, piece.size) * np.exp(-2j * np.pi * hz * first / rate)
-        # The triangle is two boxcars of `width`; each a difference of running sums.
-        for _ in range(2):
-            total = np.concatenate([[0], np.cumsum(mixed)])
-            mixed = total[width:] - total[:-width]
-        envelopes.append(np.abs(mixed) / width**2)
+    pair = (LOW_GROUP_HZ[code // 4], HIGH_GROUP_HZ[code % 4])
+    start = np.array([np.exp(-2j * np.pi * hz * first / rate) for hz in pair])
+    mixed = piece * _carriers(rate, pair, piece.size) * start[:, None]
+    # The triangle is two boxcars of `width`; each a difference of running sums.
+    for _ in range(2):
+        total = np.zeros((2, mixed.shape[1] + 1), dtype=np.complex128)
+        np.cumsum(mixed, axis=1, out=total[:, 1:])
+        mixed = total[:, width:] - total[:, :-width]
+    envelopes: npt.NDArray[np.float64] = np.abs(mixed) / width**2
     return envelopes
 
 
@@ -725,7 +756,11 @@ def _fit(
     steps[:] = np.exp(2j * np.pi * frequencies / rate)
     steps[0] = np.exp(2j * np.pi * frequencies * (first / rate))
     turning = np.cumprod(steps, axis=0)
-    design = np.column_stack([turning.real, turning.imag, np.ones(piece.size)])
+    count = frequencies.size
+    design = np.empty((piece.size, 2 * count + 1))
+    design[:, :count] = turning.real
+    design[:, count : 2 * count] = turning.imag
+    design[:, 2 * count] = 1.0
     grams = [design.T @ design]
     sums = [design.T @ piece]
     quarter = piece.size // 4
@@ -737,11 +772,9 @@ def _fit(
         sums += [*total, total[0] + total[1], total[2] + total[3]]
     gram_stack = np.array(grams)
     # A whisker of ridge: a part too short to tell its tones apart must not be singular.
-    gram_stack += (
-        np.eye(design.shape[1]) * 1e-12 * np.trace(gram_stack, axis1=1, axis2=2)[:, None, None]
-    )
+    diagonal = np.arange(design.shape[1])
+    gram_stack[:, diagonal, diagonal] += 1e-12 * np.trace(gram_stack, axis1=1, axis2=2)[:, None]
     coef = np.linalg.solve(gram_stack, np.array(sums)[..., None])[..., 0]
-    count = frequencies.size
     tones: npt.NDArray[np.complex128] = coef[:, :count] - 1j * coef[:, count : 2 * count]
     rest: npt.NDArray[np.float64] = piece - design @ coef[0]
     return tones[0], rest, tones[1:]
@@ -781,15 +814,15 @@ def _kin(
 
 
 def _amplitudes(
-    rest: npt.NDArray[np.float64], rate: int, top: float
+    windowed: npt.NDArray[np.float64], rate: int, top: float
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """The rest's spectrum up to `top` Hz through a Hann window, read as the amplitude of the
-    sinusoid that would peak there (a·size/4), padded fourfold so that peaks are read within a
-    quarter bin; and each value's frequency. At high rates the windowed rest (zero at both
-    ends, so its spectrum may be cut without ringing) is first brought down to about 2.5 times
-    `top` by keeping only its low bins: the work stays that of a few thousand samples."""
-    size = rest.size
-    windowed = rest * np.hanning(size)
+    """The spectrum of the rest through a Hann window (`windowed`, the rest times
+    :func:`_hann`) up to `top` Hz, read as the amplitude of the sinusoid that would peak there
+    (a·size/4), padded fourfold so that peaks are read within a quarter bin; and each value's
+    frequency. At high rates the windowed rest (zero at both ends, so its spectrum may be cut
+    without ringing) is first brought down to about 2.5 times `top` by keeping only its low
+    bins: the work stays that of a few thousand samples."""
+    size = windowed.size
     keep = size
     factor = int(rate // (2.5 * top))
     if factor > 1:
@@ -799,6 +832,13 @@ def _amplitudes(
     amplitudes = 4 * np.abs(np.fft.rfft(windowed, n=length)) / keep
     hz = np.asarray(np.fft.rfftfreq(length, size / (rate * keep)), dtype=np.float64)
     return amplitudes, hz
+
+
+@functools.lru_cache(maxsize=64)
+def _hann(size: int) -> npt.NDArray[np.float64]:
+    window = np.hanning(size)
+    window.flags.writeable = False
+    return window
 
 
 def _db(ratio: float) -> float:
@@ -811,9 +851,13 @@ class _Look:
 
     frequencies: npt.NDArray[np.float64]  # Hz, low then high
     levels: npt.NDArray[np.float64]  # dBm0, low then high
-    clearance_db: float  # the strongest other component, 100-3400 Hz, below the weaker tone
+    # The strongest other component, 100-3400 Hz, below the weaker tone; where the rest is too
+    # weak for any component to come within `KIN_CLEAR_DB`, a bound: at least this.
+    clearance_db: float
     band_clearance_db: float  # the same, 600-3400 Hz only
-    flatness: float  # spectral flatness of the rest, 100-3400 Hz: 0 tonal, about 0.56 white
+    # Spectral flatness of the rest, 100-3400 Hz: 0 tonal, about 0.56 white; None where the
+    # rest is too weak to matter (its spectrum is then not computed).
+    flatness: float | None
     change_db: float  # the larger change of a tone's level from the first half to the second
     drift: float  # the larger relative change of a tone's frequency, likewise
     rest_change_db: float  # the change of the rest's power, likewise
@@ -834,15 +878,6 @@ class _Look:
         levels = 20 * np.log10(np.maximum(amplitudes, 1e-15)) + FULL_SCALE_DBM0
         weaker = float(np.min(amplitudes))
         size = piece.size
-        top = min(3400.0, 0.45 * rate)
-        spectrum, hz = _amplitudes(rest, rate, top)
-
-        def clearance(low: float) -> float:
-            strongest = float(np.max(spectrum[(hz >= low) & (hz <= top)], initial=0.0))
-            return _db((weaker / max(strongest, 1e-15)) ** 2) if weaker > 0 else -300.0
-
-        power = np.square(spectrum[(hz >= 100.0) & (hz <= top)]) + 1e-300
-        flatness = float(np.exp(np.mean(np.log(power))) / np.mean(power))
         # Steadiness: each tone's level in the first half against the second; its frequency
         # in the first half against the second (each from the phase turn between its quarters);
         # the rest's power in the first half against the second.
@@ -862,6 +897,29 @@ class _Look:
             after = float(np.mean(np.square(rest[middle : 2 * middle])))
             rest_change = abs(_db(after / max(before, 1e-30)))
         half_deviation = float(np.max(np.abs(halves_hz / np.asarray(nominal) - 1)))
+        steadiness = (frequencies, levels, change, drift, rest_change, half_deviation)
+        windowed = rest * _hann(size)
+        # No reading of the rest's spectrum can exceed 4·‖window·rest‖/√size (Cauchy-Schwarz;
+        # cutting bins before the reading only lowers it): where that bound already clears
+        # the weaker tone by the most any rule asks, and the tones hold still, the key's rest
+        # cannot refuse it, and its spectrum is not needed.
+        bound = 4 * float(np.sqrt(np.dot(windowed, windowed) / size))
+        cleared = _db((weaker / max(bound, 1e-15)) ** 2) if weaker > 0 else -300.0
+        if (
+            cleared >= max(CLEAR_DB, KIN_CLEAR_DB) + _BOUND_MARGIN_DB
+            and drift <= MAX_DRIFT
+            and half_deviation <= FREQUENCY_TOLERANCE
+        ):
+            return cls._of(steadiness, cleared, cleared, None, kin=False)
+        top = min(3400.0, 0.45 * rate)
+        spectrum, hz = _amplitudes(windowed, rate, top)
+
+        def clearance(low: float) -> float:
+            strongest = float(np.max(spectrum[(hz >= low) & (hz <= top)], initial=0.0))
+            return _db((weaker / max(strongest, 1e-15)) ** 2) if weaker > 0 else -300.0
+
+        power = np.square(spectrum[(hz >= 100.0) & (hz <= top)]) + 1e-300
+        flatness = float(np.exp(np.mean(np.log(power))) / np.mean(power))
         # The strongest peaks of the rest within 12 dB of the weaker tone, strongest first.
         peaks = np.zeros(spectrum.size, dtype=bool)
         peaks[1:-1] = (spectrum[1:-1] >= spectrum[:-2]) & (spectrum[1:-1] > spectrum[2:])
@@ -869,11 +927,26 @@ class _Look:
         order = np.argsort(-spectrum[peaks], kind="stable")
         strongest = np.asarray(hz[peaks][order], dtype=np.float64)
         kin = _kin(strongest, frequencies, nominal, 0.2 * rate / size)
+        return cls._of(steadiness, clearance(100.0), clearance(600.0), flatness, kin=kin)
+
+    @classmethod
+    def _of(
+        cls,
+        steadiness: tuple[
+            npt.NDArray[np.float64], npt.NDArray[np.float64], float, float, float, float
+        ],
+        clearance_db: float,
+        band_clearance_db: float,
+        flatness: float | None,
+        *,
+        kin: bool,
+    ) -> _Look:
+        frequencies, levels, change, drift, rest_change, half_deviation = steadiness
         return cls(
             frequencies,
             levels,
-            clearance(100.0),
-            clearance(600.0),
+            clearance_db,
+            band_clearance_db,
             flatness,
             change,
             drift,
@@ -885,7 +958,7 @@ class _Look:
     def plausible(self, hits: int, deviation: float) -> bool:
         """Whether what sounds with the tones lets them be a key (module docstring); `hits`
         is the key's number of hit blocks, `deviation` its frequencies' larger deviation."""
-        if self.flatness >= NOISE_FLATNESS:
+        if self.flatness is not None and self.flatness >= NOISE_FLATNESS:
             return True
         if self.drift > MAX_DRIFT or self.half_deviation > FREQUENCY_TOLERANCE:
             return False

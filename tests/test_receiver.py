@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from dtmfkit import FREQUENCIES, KEYS, Detection, Detector, decode, detect, render
 from dtmfkit._cli import main
-from dtmfkit._detect import MIN_PAUSE_S, _decimation
-from tests.test_detect import amplitude, padded, tones
+from dtmfkit import _detect
+from dtmfkit._detect import MIN_PAUSE_S, _amplitudes, _decimation, _hann
+from tests.test_detect import amplitude, padded, tones, with_noise
 
 RATES = [3300, 8000, 11025, 16000, 22050, 44100, 48000, 96000]
 
@@ -83,6 +84,51 @@ def test_a_key_in_white_noise_at_0_db_snr_is_heard(seed: int) -> None:
     audio = padded(render("7", tone_ms=120, dtype="float64"))
     signal = np.mean(audio[audio != 0] ** 2)
     assert decode(audio + white(audio.size, signal, seed), 8000) == "7"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=16, max_value=6000),
+    st.sampled_from([8000, 11025, 16000, 22050, 44100, 48000]),
+    st.lists(st.tuples(st.floats(20, 4000), st.floats(1e-4, 1.0)), max_size=4),
+    st.floats(0.0, 0.3),
+    st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_no_reading_of_a_rest_exceeds_the_bound_that_skips_its_spectrum(
+    size: int, rate: int, sines: list[tuple[float, float]], noise: float, seed: int
+) -> None:
+    """The key stage skips a rest's spectrum where 4·‖window·rest‖/√size already clears the
+    weaker tone: that bound must hold over every reading, whatever the rest holds."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(size) / rate
+    rest = noise * rng.standard_normal(size)
+    for hz, amp in sines:
+        rest += amp * np.cos(2 * np.pi * hz * t + rng.uniform(0, 2 * np.pi))
+    windowed = rest * _hann(size)
+    spectrum, _ = _amplitudes(windowed, rate, min(3400.0, 0.45 * rate))
+    bound = 4 * np.sqrt(np.dot(windowed, windowed) / size)
+    # Both are read no lower than 1e-15, as the key stage reads them.
+    assert max(spectrum.max(), 1e-15) <= max(bound, 1e-15) * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("rate", [8000, 22050, 48000])
+def test_skipping_a_clear_rests_spectrum_changes_no_detection(
+    rate: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys from clean to buried in noise and under a third tone: the receiver that skips the
+    spectrum of a rest too weak to matter finds exactly what the one that never skips finds."""
+    pieces = []
+    for index, snr in enumerate([None, 40, 30, 25, 20, 15, 10, 5]):
+        audio = render("1379*0#D", rate=rate, tone_ms=80, gap_ms=60, dtype="float64")
+        pieces.append(audio if snr is None else with_noise(audio, snr, index))
+    t = np.arange(pieces[0].size) / rate
+    for level in (-40, -30, -22, -18):
+        pieces.append(pieces[0] + amplitude(level) * np.sin(2 * np.pi * 1100 * t))
+    audio = np.concatenate(pieces)
+    skipping = detect(audio, rate)
+    monkeypatch.setattr(_detect, "_BOUND_MARGIN_DB", np.inf)
+    assert detect(audio, rate) == skipping
+    assert len(skipping) > 50
 
 
 def test_a_key_heard_through_interference_that_comes_and_goes() -> None:
