@@ -12,9 +12,8 @@ import soundfile as sf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dtmfkit import FREQUENCIES, KEYS, Detection, Detector, decode, detect, render
+from dtmfkit import FREQUENCIES, KEYS, Detection, Detector, _detect, decode, detect, render
 from dtmfkit._cli import main
-from dtmfkit import _detect
 from dtmfkit._detect import MIN_PAUSE_S, _amplitudes, _decimation, _hann
 from tests.test_detect import amplitude, padded, tones, with_noise
 
