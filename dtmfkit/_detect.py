@@ -845,6 +845,36 @@ def _db(ratio: float) -> float:
     return float(10 * np.log10(max(ratio, 1e-30)))
 
 
+def _read_rest(
+    windowed: npt.NDArray[np.float64],
+    weaker: float,
+    frequencies: npt.NDArray[np.float64],
+    nominal: tuple[int, int],
+    rate: int,
+) -> tuple[float, float, float, bool]:
+    """What the spectrum of a key's rest (through a Hann window) shows beside its weaker tone
+    (an amplitude): the clearance of the strongest component between 100 Hz and the top, and
+    between 600 Hz and the top (dB), the spectral flatness, and kinship (see :class:`_Look`)."""
+    size = windowed.size
+    top = min(3400.0, 0.45 * rate)
+    spectrum, hz = _amplitudes(windowed, rate, top)
+
+    def clearance(low: float) -> float:
+        strongest = float(np.max(spectrum[(hz >= low) & (hz <= top)], initial=0.0))
+        return _db((weaker / max(strongest, 1e-15)) ** 2) if weaker > 0 else -300.0
+
+    power = np.square(spectrum[(hz >= 100.0) & (hz <= top)]) + 1e-300
+    flatness = float(np.exp(np.mean(np.log(power))) / np.mean(power))
+    # The strongest peaks of the rest within 12 dB of the weaker tone, strongest first.
+    peaks = np.zeros(spectrum.size, dtype=bool)
+    peaks[1:-1] = (spectrum[1:-1] >= spectrum[:-2]) & (spectrum[1:-1] > spectrum[2:])
+    peaks &= (hz >= 70.0) & (hz <= top) & (spectrum >= weaker * 10 ** (-12 / 20))
+    order = np.argsort(-spectrum[peaks], kind="stable")
+    strongest = np.asarray(hz[peaks][order], dtype=np.float64)
+    kin = _kin(strongest, frequencies, nominal, 0.2 * rate / size)
+    return clearance(100.0), clearance(600.0), flatness, kin
+
+
 @dataclass(frozen=True, slots=True)
 class _Look:
     """What a key's steady part shows: its tones, and what else sounds with them."""
@@ -897,7 +927,6 @@ class _Look:
             after = float(np.mean(np.square(rest[middle : 2 * middle])))
             rest_change = abs(_db(after / max(before, 1e-30)))
         half_deviation = float(np.max(np.abs(halves_hz / np.asarray(nominal) - 1)))
-        steadiness = (frequencies, levels, change, drift, rest_change, half_deviation)
         windowed = rest * _hann(size)
         # No reading of the rest's spectrum can exceed 4·‖window·rest‖/√size (Cauchy-Schwarz;
         # cutting bins before the reading only lowers it): where that bound already clears
@@ -905,43 +934,14 @@ class _Look:
         # cannot refuse it, and its spectrum is not needed.
         bound = 4 * float(np.sqrt(np.dot(windowed, windowed) / size))
         cleared = _db((weaker / max(bound, 1e-15)) ** 2) if weaker > 0 else -300.0
-        if (
+        reading: tuple[float, float, float | None, bool] = (cleared, cleared, None, False)
+        if not (
             cleared >= max(CLEAR_DB, KIN_CLEAR_DB) + _BOUND_MARGIN_DB
             and drift <= MAX_DRIFT
             and half_deviation <= FREQUENCY_TOLERANCE
         ):
-            return cls._of(steadiness, cleared, cleared, None, kin=False)
-        top = min(3400.0, 0.45 * rate)
-        spectrum, hz = _amplitudes(windowed, rate, top)
-
-        def clearance(low: float) -> float:
-            strongest = float(np.max(spectrum[(hz >= low) & (hz <= top)], initial=0.0))
-            return _db((weaker / max(strongest, 1e-15)) ** 2) if weaker > 0 else -300.0
-
-        power = np.square(spectrum[(hz >= 100.0) & (hz <= top)]) + 1e-300
-        flatness = float(np.exp(np.mean(np.log(power))) / np.mean(power))
-        # The strongest peaks of the rest within 12 dB of the weaker tone, strongest first.
-        peaks = np.zeros(spectrum.size, dtype=bool)
-        peaks[1:-1] = (spectrum[1:-1] >= spectrum[:-2]) & (spectrum[1:-1] > spectrum[2:])
-        peaks &= (hz >= 70.0) & (hz <= top) & (spectrum >= weaker * 10 ** (-12 / 20))
-        order = np.argsort(-spectrum[peaks], kind="stable")
-        strongest = np.asarray(hz[peaks][order], dtype=np.float64)
-        kin = _kin(strongest, frequencies, nominal, 0.2 * rate / size)
-        return cls._of(steadiness, clearance(100.0), clearance(600.0), flatness, kin=kin)
-
-    @classmethod
-    def _of(
-        cls,
-        steadiness: tuple[
-            npt.NDArray[np.float64], npt.NDArray[np.float64], float, float, float, float
-        ],
-        clearance_db: float,
-        band_clearance_db: float,
-        flatness: float | None,
-        *,
-        kin: bool,
-    ) -> _Look:
-        frequencies, levels, change, drift, rest_change, half_deviation = steadiness
+            reading = _read_rest(windowed, weaker, frequencies, nominal, rate)
+        clearance_db, band_clearance_db, flatness, kin = reading
         return cls(
             frequencies,
             levels,
