@@ -131,11 +131,6 @@ class Spandsp:
         return total
 
 
-def fill(buffer: npt.NDArray[Any]) -> Callable[[], None]:
-    """Write every sample of `buffer` once, with ordinary stores."""
-    return functools.partial(buffer.fill, 1)
-
-
 def peak_memory(function: Callable[[], object]) -> int:
     """Peak bytes allocated through Python and numpy while `function` runs."""
     gc.collect()
@@ -231,10 +226,12 @@ def workload_w2(rows: list[Row], repeat: int, count: int, spandsp: Spandsp | Non
                 size,
                 median_time(functools.partial(np.copyto, buffer, source), repeat),
             ),
-            # Ordinary stores, as any writer of small pieces makes (a large copyto streams
-            # past the cache without reading what it overwrites): the ceiling of `out=`.
             Row(
-                "W2", "ndarray.fill (preallocated)", dtype, size, median_time(fill(buffer), repeat)
+                "W2",
+                "ndarray.fill (preallocated)",
+                dtype,
+                size,
+                median_time(functools.partial(buffer.fill, 1), repeat),
             ),
         ]
         del source, buffer
@@ -311,10 +308,12 @@ def workload_w3(rows: list[Row], repeat: int, count: int) -> dict[str, float]:
                 size,
                 median_time(functools.partial(np.copyto, buffer, source), repeat),
             ),
-            # Ordinary stores, as any writer of small pieces makes (a large copyto streams
-            # past the cache without reading what it overwrites): the ceiling of `out=`.
             Row(
-                "W3", "ndarray.fill (preallocated)", dtype, size, median_time(fill(buffer), repeat)
+                "W3",
+                "ndarray.fill (preallocated)",
+                dtype,
+                size,
+                median_time(functools.partial(buffer.fill, 1), repeat),
             ),
         ]
         del buffer, source
@@ -346,49 +345,37 @@ class Check(NamedTuple):
 
 def targets(rows: list[Row], memory: dict[str, float]) -> list[Check]:
     """Every target, measured."""
-    checks = []
+    checks: list[Check] = []
 
     def ratio(workload: str, a: str, b: str, dtype: str = "int16") -> float | None:
         first, second = find(rows, workload, a, dtype), find(rows, workload, b, dtype)
         return None if first is None or second is None else first.rate / second.rate
 
-    spandsp = "spandsp dtmf_tx (C, ctypes)"
-    fill_row = "ndarray.fill (preallocated)"
-    for label, value, need, ceiling in [
-        ("W2 render_many / ndarray.copy", ratio("W2", "render_many", "ndarray.copy"), 0.7, None),
-        (
-            "W2 render_many(out=) / np.copyto",
-            ratio("W2", "render_many(out=)", "np.copyto (preallocated)"),
-            0.7,
-            ("ndarray.fill / np.copyto", ratio("W2", fill_row, "np.copyto (preallocated)")),
-        ),
-        ("W3 render_many / np.full", ratio("W3", "render_many", "np.full (fresh)"), 0.9, None),
-        (
-            "W3 render_many(out=) / np.copyto",
-            ratio("W3", "render_many(out=)", "np.copyto (preallocated)"),
-            0.8,
-            ("ndarray.fill / np.copyto", ratio("W3", fill_row, "np.copyto (preallocated)")),
-        ),
-        ("W1 render / ndarray.copy", ratio("W1", "render (one call)", "ndarray.copy"), 0.3, None),
-        (
-            "W1n render of new strings / ndarray.copy",
-            ratio("W1n", "render (a new string each call)", "ndarray.copy"),
-            0.3,
-            None,
-        ),
-        (
-            "W2 render_many(out=) / spandsp",
-            ratio("W2", "render_many(out=)", spandsp),
-            10.0,
-            # No writer of the same output outruns a memory copy into it.
-            ("np.copyto / spandsp", ratio("W2", "np.copyto (preallocated)", spandsp)),
-        ),
-    ]:
+    def check(
+        label: str, value: float | None, need: float, ceiling: tuple[str, float | None] = ("", None)
+    ) -> None:
+        """Add a target if it was measured, with its ceiling on this machine, if any: a label
+        and the same ratio for the reference rows."""
         if value is not None:
-            if ceiling is not None and ceiling[1] is not None:
-                checks.append(Check(label, value, need, ceiling[1], ceiling[0]))
-            else:
-                checks.append(Check(label, value, need))
+            name, bound = ceiling
+            checks.append(Check(label, value, need, bound, name if bound is not None else ""))
+
+    copyto, spandsp = "np.copyto (preallocated)", "spandsp dtmf_tx (C, ctypes)"
+    # A large copyto streams past the cache without reading what it overwrites; any writer of
+    # small pieces uses ordinary stores, as `fill` does: the ceiling of `out=`.
+    fill = "ndarray.fill (preallocated)"
+    check("W2 render_many / ndarray.copy", ratio("W2", "render_many", "ndarray.copy"), 0.7)
+    out, bound = ratio("W2", "render_many(out=)", copyto), ratio("W2", fill, copyto)
+    check("W2 render_many(out=) / np.copyto", out, 0.7, ("ndarray.fill / np.copyto", bound))
+    check("W3 render_many / np.full", ratio("W3", "render_many", "np.full (fresh)"), 0.9)
+    out, bound = ratio("W3", "render_many(out=)", copyto), ratio("W3", fill, copyto)
+    check("W3 render_many(out=) / np.copyto", out, 0.8, ("ndarray.fill / np.copyto", bound))
+    check("W1 render / ndarray.copy", ratio("W1", "render (one call)", "ndarray.copy"), 0.3)
+    fresh = ratio("W1n", "render (a new string each call)", "ndarray.copy")
+    check("W1n render of new strings / ndarray.copy", fresh, 0.3)
+    # No writer of the same output outruns a memory copy into it.
+    out, bound = ratio("W2", "render_many(out=)", spandsp), ratio("W2", copyto, spandsp)
+    check("W2 render_many(out=) / spandsp", out, 10.0, ("np.copyto / spandsp", bound))
     for workload, name in (("W2", "render_many"), ("W3", "render_many")):
         f32, i16 = find(rows, workload, name, "float32"), find(rows, workload, name, "int16")
         reference = "ndarray.copy" if workload == "W2" else "np.full (fresh)"

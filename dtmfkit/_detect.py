@@ -152,7 +152,9 @@ KIN_PAIR: Final = 0.003
 KIN_PEAK: Final = 0.008
 # The fewest samples a key's steady part is measured on (no key is heard on fewer).
 _MIN_PIECE: Final = 8
-# A bound on the rest's spectrum must clear its rule by this much more (far above rounding).
+# The most clearance any rule asks of a key's rest; a bound on the rest's spectrum must clear
+# it by `_BOUND_MARGIN_DB` more (far above rounding) for the spectrum to be skipped.
+_CLEAREST_RULE_DB: Final = max(CLEAR_DB, KIN_CLEAR_DB)
 _BOUND_MARGIN_DB: Final = 0.01
 # Blocks measured together: a fixed shape, so that results never depend on how input was cut.
 _BATCH: Final = 128
@@ -934,12 +936,14 @@ class _Look:
         # cannot refuse it, and its spectrum is not needed.
         bound = 4 * float(np.sqrt(np.dot(windowed, windowed) / size))
         cleared = _db((weaker / max(bound, 1e-15)) ** 2) if weaker > 0 else -300.0
-        reading: tuple[float, float, float | None, bool] = (cleared, cleared, None, False)
-        if not (
-            cleared >= max(CLEAR_DB, KIN_CLEAR_DB) + _BOUND_MARGIN_DB
+        reading: tuple[float, float, float | None, bool]
+        if (
+            cleared >= _CLEAREST_RULE_DB + _BOUND_MARGIN_DB
             and drift <= MAX_DRIFT
             and half_deviation <= FREQUENCY_TOLERANCE
         ):
+            reading = (cleared, cleared, None, False)
+        else:
             reading = _read_rest(windowed, weaker, frequencies, nominal, rate)
         clearance_db, band_clearance_db, flatness, kin = reading
         return cls(
