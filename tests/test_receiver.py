@@ -4,6 +4,7 @@ blocks of any size against one pass; and any audio at all decoded without an exc
 import io
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -124,7 +125,18 @@ def test_skipping_a_clear_rests_spectrum_changes_no_detection(
     for level in (-40, -30, -22, -18):
         pieces.append(pieces[0] + amplitude(level) * np.sin(2 * np.pi * 1100 * t))
     audio = np.concatenate(pieces)
+    read = 0
+    reader = _detect._read_rest
+
+    def counting(*args: Any) -> tuple[float, float, float, bool]:
+        nonlocal read
+        read += 1
+        return reader(*args)
+
+    monkeypatch.setattr(_detect, "_read_rest", counting)
     skipping = detect(audio, rate)
+    # Both roads are taken: some rests are read, some are skipped.
+    assert 0 < read < len(skipping)
     monkeypatch.setattr(_detect, "_BOUND_MARGIN_DB", np.inf)
     assert detect(audio, rate) == skipping
     assert len(skipping) > 50
